@@ -1,0 +1,152 @@
+"""The host's session: the unlocked vault, the idle timer, and locking.
+
+All access goes through one re-entrant lock because the idle timer runs on its own
+thread and may lock the vault between two requests.
+"""
+
+import logging
+import pathlib
+import threading
+import time
+from typing import Callable
+
+from qvault import limits
+from qvault.native.codes import ErrorCode, RequestError
+
+log = logging.getLogger(__name__)
+
+
+class Session:
+    def __init__(
+        self,
+        vault_path: pathlib.Path,
+        *,
+        idle_seconds: float = limits.IDLE_LOCK_SECONDS_DEFAULT,
+        prompt_factory: Callable[[], object] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.vault_path = vault_path
+        self.idle_seconds = idle_seconds
+        self._prompt_factory = prompt_factory
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._vault = None
+        self._index = None
+        self._last_activity = clock()
+        self._stopped = threading.Event()
+        self._timer = threading.Thread(target=self._watch_idle, name="idle-lock", daemon=True)
+        self._timer.start()
+
+    def state(self) -> str:
+        with self._lock:
+            if self._vault is not None and self._vault.unlocked:
+                return "unlocked"
+            return "locked" if self.vault_path.is_file() else "no_vault"
+
+    def touch(self) -> None:
+        with self._lock:
+            self._last_activity = self._clock()
+
+    def vault(self):
+        """Return the unlocked Vault, with other processes' commits picked up."""
+        with self._lock:
+            if self._vault is None or not self._vault.unlocked:
+                if not self.vault_path.is_file():
+                    raise RequestError(ErrorCode.NO_VAULT, f"no vault at {self.vault_path}; create one with 'qvault init'")
+                raise RequestError(ErrorCode.LOCKED, "the vault is locked; unlock it first")
+            self._vault.refresh()
+            return self._vault
+
+    def match_index(self, vault):
+        """Return the site index of the vault's logins, rebuilt after any commit."""
+        from qvault.native.index import MatchIndex
+
+        with self._lock:
+            if self._index is None or self._index.counter != vault.counter:
+                self._index = MatchIndex(vault.entries(), vault.counter)
+            return self._index
+
+    def unlock(self) -> None:
+        """Ask for the master password with the local prompt and unlock.
+
+        The password is typed into a local window owned by the host; it never
+        crosses native messaging. Gives up after limits.UNLOCK_ATTEMPTS wrong tries.
+        """
+        from qvault.errors import WrongPassword
+        from qvault.paths import secret_key_path
+        from qvault.prompt import find_prompt
+        from qvault.vault import Vault
+
+        with self._lock:
+            if self.state() == "unlocked":
+                return
+            if not self.vault_path.is_file():
+                raise RequestError(ErrorCode.NO_VAULT, f"no vault at {self.vault_path}; create one with 'qvault init'")
+            vault = Vault.open(self.vault_path)
+            secret_key = None
+            if vault.needs_secret_key:
+                secret_key = _read_secret_key(secret_key_path())
+            prompt = self._prompt_factory() if self._prompt_factory else find_prompt()
+            error = None
+            try:
+                for attempt in range(1, limits.UNLOCK_ATTEMPTS + 1):
+                    password = prompt.ask(
+                        title="Unlock Qvault",
+                        description=f"The browser extension asks to unlock the vault {self.vault_path.name}.",
+                        prompt="Master password:",
+                        error=error,
+                    )
+                    try:
+                        vault.unlock(password, secret_key)
+                    except WrongPassword:
+                        log.info("unlock attempt %d of %d: wrong password", attempt, limits.UNLOCK_ATTEMPTS)
+                        error = f"Wrong password. Attempt {attempt + 1} of {limits.UNLOCK_ATTEMPTS}."
+                        continue
+                    finally:
+                        del password
+                    self._vault = vault
+                    self._last_activity = self._clock()
+                    log.info("vault unlocked")
+                    return
+            except BaseException:
+                vault.close()
+                raise
+            vault.close()
+            raise RequestError(ErrorCode.WRONG_PASSWORD, f"wrong password {limits.UNLOCK_ATTEMPTS} times; the vault stays locked")
+
+    def lock(self) -> None:
+        with self._lock:
+            self._index = None
+            if self._vault is not None:
+                self._vault.close()
+                self._vault = None
+                log.info("vault locked")
+
+    def close(self) -> None:
+        self._stopped.set()
+        self.lock()
+
+    def _watch_idle(self) -> None:
+        interval = max(0.05, min(self.idle_seconds / 4, 5.0))
+        while not self._stopped.wait(interval):
+            with self._lock:
+                idle = self._clock() - self._last_activity
+                if self._vault is not None and idle >= self.idle_seconds:
+                    log.info("locking after %d s without requests", int(idle))
+                    self.lock()
+
+
+def _read_secret_key(path: pathlib.Path) -> bytes:
+    from qvault.vault import keyslots
+
+    try:
+        text = path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError):
+        raise RequestError(
+            ErrorCode.VAULT_ERROR,
+            f"this vault needs its secret key, but {path} could not be read; set QVAULT_SECRET_KEY_FILE",
+        ) from None
+    try:
+        return keyslots.decode_code(text, keyslots.SECRET_KEY_BYTES, "secret key")
+    except Exception as error:
+        raise RequestError(ErrorCode.VAULT_ERROR, f"{path}: {error}") from None
