@@ -25,6 +25,10 @@ def vault_path(tmp_path):
         {"password": SECRET, "notes": "note"},
     )
     vault.add_entry(
+        {"type": "login", "title": "With TOTP", "urls": ["https://otp.example/"], "username": "otp"},
+        {"password": "x", "totp": "otpauth://totp/Example:otp?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&algorithm=SHA1&digits=8&period=30"},
+    )
+    vault.add_entry(
         {"type": "login", "title": "Example mail", "urls": ["https://mail.a.example/"], "username": "alice.mail"},
         {"password": "mail-secret"},
     )
@@ -86,7 +90,7 @@ def test_unlock_then_status(host):
     unlocked(host)
     status = host.request("status")
     assert status["state"] == "unlocked"
-    assert status["entries"] == 4
+    assert status["entries"] == 5
     assert status["idle_lock_seconds"] == 600
     assert "GETPIN" in host.pinentry_log.read_text()
 
@@ -444,3 +448,29 @@ def test_default_caller_list_matches_shipped_ids():
 
     assert CHROMIUM_CALLER in default_allowed_callers()
     assert CHROMIUM_CALLER.endswith("/")
+
+
+def test_totp_code(host):
+    unlocked(host)
+    reply = host.request("totp", entry_id=entry_id(host, "With TOTP"), url="https://otp.example/")
+    assert reply["ok"] is True
+    assert len(reply["code"]) == 8
+    assert reply["code"].isdigit()
+    assert reply["period"] == 30
+    assert 0 < reply["remaining"] <= 30
+
+
+def test_totp_missing_or_wrong_site(host):
+    unlocked(host)
+    assert error_name(host.request("totp", entry_id=entry_id(host, "Example"), url="https://a.example/")) == "NOT_FOUND"
+    assert error_name(host.request("totp", entry_id=entry_id(host, "With TOTP"), url="https://a.example/")) == "ORIGIN_MISMATCH"
+
+
+def test_generate_while_locked(host):
+    reply = host.request("generate", length=32)
+    assert len(reply["password"]) == 32
+    assert reply["entropy_bits"] > 150
+    phrase = host.request("generate", kind="passphrase", words=5)
+    assert len(phrase["password"].split("-")) == 5
+    assert error_name(host.request("generate", kind="emoji")) == "INVALID_ARGUMENT"
+    assert error_name(host.request("generate", length=3)) == "INVALID_ARGUMENT"

@@ -5,9 +5,9 @@ arguments it accepts. Unknown arguments are rejected so a typo in the extension
 fails loudly instead of being ignored.
 """
 
-import dataclasses
+from __future__ import annotations
+
 import logging
-from typing import Any, Callable
 
 from qvault import limits
 from qvault.native.codes import ErrorCode, RequestError
@@ -17,36 +17,43 @@ log = logging.getLogger(__name__)
 _REQUEST_ID_MAX_CHARS = 128
 
 
-@dataclasses.dataclass(frozen=True)
+# Plain classes rather than dataclasses: importing dataclasses (and inspect) costs
+# several milliseconds of the host's start-up, which the browser waits for.
 class Arg:
     """One argument of a verb: its JSON type, whether required, and a size cap."""
 
-    kind: type | tuple[type, ...]
-    required: bool = True
-    max_chars: int = limits.FIELD_TEXT_MAX_CHARS
-    minimum: int | None = None
-    maximum: int | None = None
+    __slots__ = ("kind", "required", "max_chars", "minimum", "maximum")
+
+    def __init__(self, kind, required: bool = True, max_chars: int = limits.FIELD_TEXT_MAX_CHARS,
+                 minimum: int | None = None, maximum: int | None = None):
+        self.kind = kind
+        self.required = required
+        self.max_chars = max_chars
+        self.minimum = minimum
+        self.maximum = maximum
 
 
-@dataclasses.dataclass(frozen=True)
 class Verb:
-    name: str
-    function: Callable[..., dict]
-    arguments: dict[str, Arg]
+    __slots__ = ("name", "function", "arguments")
+
+    def __init__(self, name: str, function, arguments: dict[str, Arg]):
+        self.name = name
+        self.function = function
+        self.arguments = arguments
 
 
 VERBS: dict[str, Verb] = {}
 
 
-def verb(name: str, **arguments: Arg) -> Callable:
-    def register(function: Callable[..., dict]) -> Callable[..., dict]:
+def verb(name: str, **arguments: Arg):
+    def register(function):
         VERBS[name] = Verb(name, function, arguments)
         return function
 
     return register
 
 
-def _check_argument(verb_name: str, name: str, spec: Arg, value: Any) -> Any:
+def _check_argument(verb_name: str, name: str, spec: Arg, value):
     kinds = spec.kind if isinstance(spec.kind, tuple) else (spec.kind,)
     # bool is an int subclass in Python, but true is not a length.
     if isinstance(value, bool) and bool not in kinds:

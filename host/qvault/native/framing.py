@@ -5,9 +5,10 @@ declared length against a cap *before* reading the body, so a hostile or broken
 peer cannot make the host allocate without bound.
 """
 
+from __future__ import annotations
+
 import json
 import struct
-from typing import BinaryIO
 
 from qvault import limits
 from qvault.native.codes import ErrorCode, RequestError
@@ -28,7 +29,7 @@ class StreamBroken(Exception):
         self.message = message
 
 
-def _read_exactly(stream: BinaryIO, count: int) -> bytes:
+def _read_exactly(stream, count: int) -> bytes:
     chunks = []
     remaining = count
     while remaining:
@@ -40,7 +41,7 @@ def _read_exactly(stream: BinaryIO, count: int) -> bytes:
     return b"".join(chunks)
 
 
-def read_frame(stream: BinaryIO, max_bytes: int = limits.FRAME_INBOUND_MAX_BYTES) -> bytes:
+def read_frame(stream, max_bytes: int = limits.FRAME_INBOUND_MAX_BYTES) -> bytes:
     """Return the next frame's body as bytes.
 
     Raises EndOfStream at a clean end and StreamBroken when the stream is truncated
@@ -89,6 +90,6 @@ def encode_frame(message: dict, max_bytes: int = limits.FRAME_OUTBOUND_MAX_BYTES
     return _HEADER.pack(len(body)) + body
 
 
-def write_frame(stream: BinaryIO, message: dict) -> None:
+def write_frame(stream, message: dict) -> None:
     stream.write(encode_frame(message))
     stream.flush()

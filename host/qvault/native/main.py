@@ -6,13 +6,12 @@ read its first four bytes as a length. stdin is moved off fd 0 too, so child
 processes (the pinentry) cannot read browser frames.
 """
 
+from __future__ import annotations
+
 import logging
-import logging.handlers
 import os
-import pathlib
 import signal
 import sys
-from typing import BinaryIO
 
 from qvault import limits
 
@@ -22,7 +21,7 @@ _LOG_FILE_BYTES = 1024 * 1024
 _LOG_FILE_BACKUPS = 3
 
 
-def _claim_stdio() -> tuple[BinaryIO, BinaryIO]:
+def _claim_stdio():
     frames_in = os.fdopen(os.dup(0), "rb")
     frames_out = os.fdopen(os.dup(1), "wb")
     devnull = os.open(os.devnull, os.O_RDONLY)
@@ -33,25 +32,35 @@ def _claim_stdio() -> tuple[BinaryIO, BinaryIO]:
     return frames_in, frames_out
 
 
-def _configure_logging() -> None:
-    from qvault.paths import log_dir
+_FORMAT = "%(asctime)s %(process)d %(name)s %(levelname)s %(message)s"
 
+
+def _configure_stderr_logging() -> None:
     root = logging.getLogger("qvault")
     root.setLevel(logging.INFO)
-    formatter = logging.Formatter("%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
-    stderr_handler = logging.StreamHandler(sys.stderr)
-    stderr_handler.setFormatter(formatter)
-    root.addHandler(stderr_handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(_FORMAT))
+    root.addHandler(handler)
+
+
+def _add_log_file() -> None:
+    """Add the rotating log file. Called after the first reply, because importing
+    logging.handlers and platformdirs costs milliseconds the browser would wait for."""
+    import logging.handlers
+
+    from qvault.paths import log_dir
+
     try:
         directory = log_dir()
         directory.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.handlers.RotatingFileHandler(
+        handler = logging.handlers.RotatingFileHandler(
             directory / "host.log", maxBytes=_LOG_FILE_BYTES, backupCount=_LOG_FILE_BACKUPS, encoding="utf-8"
         )
-        file_handler.setFormatter(formatter)
-        root.addHandler(file_handler)
     except OSError as error:
         log.warning("could not open the log file: %s", error)
+        return
+    handler.setFormatter(logging.Formatter(_FORMAT))
+    logging.getLogger("qvault").addHandler(handler)
 
 
 def _idle_seconds() -> float:
@@ -67,8 +76,12 @@ def _idle_seconds() -> float:
     return limits.IDLE_LOCK_SECONDS_DEFAULT
 
 
-def serve(session, frames_in: BinaryIO, frames_out: BinaryIO, caller: str | None, allowed_callers: list[str]) -> int:
-    """Answer frames until end of input; return the process exit status."""
+def serve(session, frames_in, frames_out, caller: str | None, allowed_callers: list[str], after_first_reply=None) -> int:
+    """Answer frames until end of input; return the process exit status.
+
+    after_first_reply, if given, runs once after the first reply is flushed: the
+    place for start-up work the browser should not wait for.
+    """
     from qvault.native import dispatch, framing
     from qvault.native import verbs  # noqa: F401  (registers the verbs)
     from qvault.native.codes import ErrorCode
@@ -108,6 +121,9 @@ def serve(session, frames_in: BinaryIO, frames_out: BinaryIO, caller: str | None
             log.exception("reply to request %r was too large", reply.get("id"))
             frames_out.write(framing.encode_frame(dispatch.error_reply(reply.get("id"), ErrorCode.INTERNAL, "reply too large")))
         frames_out.flush()
+        if after_first_reply is not None:
+            after_first_reply()
+            after_first_reply = None
 
 
 def main(argv: list[str] | None = None, *, allowed_callers: list[str] | None = None,
@@ -121,13 +137,18 @@ def main(argv: list[str] | None = None, *, allowed_callers: list[str] | None = N
         return 0
 
     frames_in, frames_out = _claim_stdio()
-    _configure_logging()
+    _configure_stderr_logging()
 
     from qvault.native.caller import default_allowed_callers, identify_caller
     from qvault.native.session import Session
-    from qvault.paths import default_vault_path
+    if vault_path:
+        path = os.fspath(vault_path)
+    elif os.environ.get("QVAULT_VAULT"):
+        path = os.path.expanduser(os.environ["QVAULT_VAULT"])
+    else:
+        from qvault.paths import default_vault_path
 
-    path = pathlib.Path(vault_path) if vault_path else default_vault_path()
+        path = os.fspath(default_vault_path())
     session = Session(path, idle_seconds=_idle_seconds())
 
     def stop(signal_number, _frame):
@@ -139,9 +160,13 @@ def main(argv: list[str] | None = None, *, allowed_callers: list[str] | None = N
     signal.signal(signal.SIGINT, stop)
 
     caller = identify_caller(arguments)
-    log.info("host started for caller %r, vault %s", caller, path)
+
+    def finish_start_up():
+        _add_log_file()
+        log.info("host started for caller %r, vault %s", caller, path)
+
     try:
-        return serve(session, frames_in, frames_out, caller, allowed_callers or default_allowed_callers())
+        return serve(session, frames_in, frames_out, caller, allowed_callers or default_allowed_callers(), finish_start_up)
     finally:
         session.close()
 

@@ -4,11 +4,12 @@ All access goes through one re-entrant lock because the idle timer runs on its o
 thread and may lock the vault between two requests.
 """
 
+from __future__ import annotations
+
 import logging
-import pathlib
+import os
 import threading
 import time
-from typing import Callable
 
 from qvault import limits
 from qvault.native.codes import ErrorCode, RequestError
@@ -19,13 +20,13 @@ log = logging.getLogger(__name__)
 class Session:
     def __init__(
         self,
-        vault_path: pathlib.Path,
+        vault_path,
         *,
         idle_seconds: float = limits.IDLE_LOCK_SECONDS_DEFAULT,
-        prompt_factory: Callable[[], object] | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        prompt_factory=None,
+        clock=time.monotonic,
     ):
-        self.vault_path = vault_path
+        self.vault_path = os.fspath(vault_path)
         self.idle_seconds = idle_seconds
         self._prompt_factory = prompt_factory
         self._clock = clock
@@ -41,7 +42,7 @@ class Session:
         with self._lock:
             if self._vault is not None and self._vault.unlocked:
                 return "unlocked"
-            return "locked" if self.vault_path.is_file() else "no_vault"
+            return "locked" if os.path.isfile(self.vault_path) else "no_vault"
 
     def touch(self) -> None:
         with self._lock:
@@ -51,7 +52,7 @@ class Session:
         """Return the unlocked Vault, with other processes' commits picked up."""
         with self._lock:
             if self._vault is None or not self._vault.unlocked:
-                if not self.vault_path.is_file():
+                if not os.path.isfile(self.vault_path):
                     raise RequestError(ErrorCode.NO_VAULT, f"no vault at {self.vault_path}; create one with 'qvault init'")
                 raise RequestError(ErrorCode.LOCKED, "the vault is locked; unlock it first")
             self._vault.refresh()
@@ -80,7 +81,7 @@ class Session:
         with self._lock:
             if self.state() == "unlocked":
                 return
-            if not self.vault_path.is_file():
+            if not os.path.isfile(self.vault_path):
                 raise RequestError(ErrorCode.NO_VAULT, f"no vault at {self.vault_path}; create one with 'qvault init'")
             vault = Vault.open(self.vault_path)
             secret_key = None
@@ -92,7 +93,7 @@ class Session:
                 for attempt in range(1, limits.UNLOCK_ATTEMPTS + 1):
                     password = prompt.ask(
                         title="Unlock Qvault",
-                        description=f"The browser extension asks to unlock the vault {self.vault_path.name}.",
+                        description=f"The browser extension asks to unlock the vault {os.path.basename(self.vault_path)}.",
                         prompt="Master password:",
                         error=error,
                     )
@@ -136,7 +137,7 @@ class Session:
                     self.lock()
 
 
-def _read_secret_key(path: pathlib.Path) -> bytes:
+def _read_secret_key(path) -> bytes:
     from qvault.vault import keyslots
 
     try:

@@ -13,10 +13,11 @@ from qvault.native.dispatch import Arg, verb
 log = logging.getLogger(__name__)
 
 _FILLABLE_TYPES = ("login",)
-_NEVER_SENT_TYPES = ("wallet", "private_key")
+# Entry types whose secrets unlock funds (entry type "key" is a private key).
+_NEVER_SENT_TYPES = ("wallet", "key")
 
 
-def _login_entry(vault, entry_id: str):
+def login_entry(vault, entry_id: str):
     entry = vault.entry(entry_id)
     if entry.type in _NEVER_SENT_TYPES:
         raise RequestError(ErrorCode.FORBIDDEN, f"entry {entry_id} is a {entry.type}; its secrets never leave the desktop")
@@ -25,7 +26,7 @@ def _login_entry(vault, entry_id: str):
     return entry
 
 
-def _best_url(entry, page_url: str) -> str:
+def best_url(entry, page_url: str) -> str:
     from qvault.matching import rank_entries
 
     ranked = rank_entries([(entry.id, entry.metadata.get("urls") or [])], page_url)
@@ -37,8 +38,8 @@ def _best_url(entry, page_url: str) -> str:
 @verb("get_login", entry_id=Arg(str, max_chars=64), url=Arg(str, max_chars=limits.URL_MAX_CHARS))
 def get_login(session, entry_id: str, url: str) -> dict:
     vault = session.vault()
-    entry = _login_entry(vault, entry_id)
-    matched_url = _best_url(entry, url)
+    entry = login_entry(vault, entry_id)
+    matched_url = best_url(entry, url)
     secret = vault.get_secret(entry_id)
     log.info("get_login: sent entry %s", entry_id)
     return {
@@ -81,8 +82,8 @@ def save_login(session, url: str, username: str, password: str, title: str | Non
 
     if expected_revision is None:
         raise RequestError(ErrorCode.INVALID_ARGUMENT, "save_login: updating an entry needs expected_revision")
-    entry = _login_entry(vault, entry_id)
-    _best_url(entry, url)
+    entry = login_entry(vault, entry_id)
+    best_url(entry, url)
     metadata = dict(entry.metadata, username=username)
     if title:
         metadata["title"] = title
