@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A pinentry program for tests: speaks the Assuan protocol and answers from files.
+"""A pinentry program for tests: speaks the Assuan protocol and replies from files.
 
 Environment:
 - SCRIPTED_PINENTRY_PASSWORD_FILE: a UTF-8 file with one password per line. Each
