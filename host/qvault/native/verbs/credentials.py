@@ -62,6 +62,7 @@ def get_login(session, entry_id: str, url: str) -> dict:
 def save_login(session, url: str, username: str, password: str, title: str | None = None,
                entry_id: str | None = None, expected_revision: int | None = None) -> dict:
     """Create a login for the page, or update one; an update needs the revision it read."""
+    from qvault.entries import build_entry, merged_fields
     from qvault.matching import parse_origin
 
     vault = session.vault()
@@ -75,8 +76,10 @@ def save_login(session, url: str, username: str, password: str, title: str | Non
         if expected_revision is not None:
             raise RequestError(ErrorCode.INVALID_ARGUMENT, "save_login: expected_revision needs entry_id")
         saved_url = f"{origin.scheme}://{origin.host}" + (f":{origin.port}" if origin.explicit_port else "") + "/"
-        metadata = {"type": "login", "title": title or origin.host, "urls": [saved_url], "username": username}
-        entry = vault.add_entry(metadata, {"password": password})
+        metadata, secret = build_entry(
+            "login", {"title": title or origin.host, "urls": [saved_url], "username": username, "password": password}
+        )
+        entry = vault.add_entry(metadata, secret)
         log.info("save_login: created entry %s", entry.id)
         return {"entry_id": entry.id, "revision": entry.revision, "created": True}
 
@@ -84,10 +87,11 @@ def save_login(session, url: str, username: str, password: str, title: str | Non
         raise RequestError(ErrorCode.INVALID_ARGUMENT, "save_login: updating an entry needs expected_revision")
     entry = login_entry(vault, entry_id)
     best_url(entry, url)
-    metadata = dict(entry.metadata, username=username)
+    fields = merged_fields(entry.metadata, vault.get_secret(entry_id))
+    fields.update(username=username, password=password)
     if title:
-        metadata["title"] = title
-    secret = dict(vault.get_secret(entry_id), password=password)
+        fields["title"] = title
+    metadata, secret = build_entry("login", fields)
     updated = vault.update_entry(entry_id, expected_revision, metadata, secret)
     log.info("save_login: updated entry %s to revision %d", entry_id, updated.revision)
     return {"entry_id": updated.id, "revision": updated.revision, "created": False}

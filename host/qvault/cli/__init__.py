@@ -1,0 +1,1 @@
+"""The desktop command line: `qvault [--vault PATH] COMMAND`."""

@@ -1,0 +1,164 @@
+"""Commands that manage the vault itself: init, passwd, recover, backup, verify."""
+
+import contextlib
+import os
+import pathlib
+import sqlite3
+
+from qvault.cli import session
+from qvault.cli.io import Console
+from qvault.entries import build_entry, merged_fields
+from qvault.errors import EntryValidationError, PromptError, QvaultError, VaultError, VaultExists
+from qvault.vault import KdfParams, Vault, keyslots
+from qvault.vault.kdf import FLOOR, calibrate
+
+# Shorter master passwords get a warning, not a rejection: the secret key and the
+# KDF cost also count, and the user decides.
+PASSWORD_WARN_CHARS = 12
+
+
+def _kdf_params(args) -> KdfParams | None:
+    """Return explicit KDF parameters (missing ones from the floor), or None."""
+    values = (args.kdf_memory_kib, args.kdf_iterations, args.kdf_parallelism)
+    if all(value is None for value in values):
+        return None
+    params = KdfParams(
+        memory_kib=args.kdf_memory_kib or FLOOR.memory_kib,
+        iterations=args.kdf_iterations or FLOOR.iterations,
+        parallelism=args.kdf_parallelism or FLOOR.parallelism,
+    )
+    params.check()
+    return params
+
+
+def _new_password(console: Console) -> str:
+    password = console.new_secret("New master password: ", "the new master password")
+    if not password:
+        raise PromptError("the master password is empty")
+    if len(password) < PASSWORD_WARN_CHARS:
+        console.info(f"qvault: warning: the master password has fewer than {PASSWORD_WARN_CHARS} characters")
+    return password
+
+
+def _print_recovery_code(console: Console, code: str, qr: bool) -> None:
+    console.out("Recovery code (shown only now; write it down and keep it apart from the device):")
+    console.out(f"    {code}")
+    if not qr:
+        return
+    try:
+        import segno
+    except ImportError:
+        console.info("qvault: hint: install segno to also see the recovery code as a QR code")
+        return
+    segno.make(code.replace("-", ""), error="m").terminal(out=console.stdout, compact=True)
+
+
+def init(console: Console, args) -> int:
+    """Create a vault, show the recovery code once, optionally write a secret key file."""
+    path = session.vault_path(args.vault)
+    if path.exists():
+        raise VaultExists(f"{path}: a vault or other file already exists; pass another --vault PATH")
+    params = _kdf_params(args)
+    password = _new_password(console)
+    if params is None:
+        console.info("calibrating the key derivation for this computer...")
+        params = calibrate()
+
+    secret_key = None
+    key_file = None
+    if args.secret_key_file:
+        secret_key = os.urandom(keyslots.SECRET_KEY_BYTES)
+        key_file = session.write_secret_key(args.secret_key_file, secret_key)
+    try:
+        vault, recovery_code = Vault.create(path, password, params=params, secret_key=secret_key, clock=console.clock)
+    except BaseException:
+        if key_file is not None:
+            key_file.unlink(missing_ok=True)
+        raise
+    vault.close()
+
+    console.info(
+        f"created {path} (Argon2id {params.memory_kib} KiB, {params.iterations} iterations, parallelism {params.parallelism})"
+    )
+    if key_file is not None:
+        console.info(f"wrote the secret key to {key_file}; keep a copy on paper: the vault does not open without it")
+    qr = args.qr if args.qr is not None else bool(getattr(console.stdout, "isatty", lambda: False)())
+    _print_recovery_code(console, keyslots.encode_code(recovery_code), qr)
+    return 0
+
+
+def passwd(console: Console, args) -> int:
+    """Rewrap the vault key under a new password; entries are not re-encrypted."""
+    with session.open_unlocked(console, args) as vault:
+        password = _new_password(console)
+        vault.change_password(password, params=_kdf_params(args), secret_key=session.read_secret_key(args.secret_key_file))
+    console.info("changed the master password")
+    return 0
+
+
+def recover(console: Console, args) -> int:
+    """Unlock with the recovery code and set a new master password."""
+    with session.open_vault(console, args) as vault:
+        text = console.secret("Recovery code: ", "the recovery code")
+        vault.unlock_with_recovery_code(keyslots.decode_code(text, keyslots.RECOVERY_CODE_BYTES, "recovery code"))
+        password = _new_password(console)
+        secret_key = session.read_secret_key(args.secret_key_file)
+        if vault.needs_secret_key and secret_key is None:
+            console.info("qvault: warning: the new password slot has no secret key; pass --secret-key-file to keep using one")
+        vault.change_password(password, params=_kdf_params(args), secret_key=secret_key)
+    console.info("set a new master password; the recovery code stays valid")
+    return 0
+
+
+def backup(console: Console, args) -> int:
+    """Copy a consistent snapshot with SQLite's backup API, then check the copy opens."""
+    source = session.vault_path(args.vault)
+    Vault.open(source).close()
+    target = pathlib.Path(args.destination).expanduser()
+    if target.exists() and not args.force:
+        raise VaultExists(f"{target}: a file already exists; pass --force to replace it")
+    temporary = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    try:
+        with contextlib.closing(sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)) as reader:
+            with contextlib.closing(sqlite3.connect(temporary)) as writer:
+                # One step copies every page under a single read lock: a consistent snapshot.
+                reader.backup(writer, pages=-1)
+        os.chmod(temporary, 0o600)
+        Vault.open(temporary).close()
+        os.replace(temporary, target)
+    except sqlite3.Error as error:
+        raise VaultError(f"backup of {source} to {target} failed: {error}") from None
+    except OSError as error:
+        raise VaultError(f"backup to {target} failed: {error.strerror}") from None
+    finally:
+        temporary.unlink(missing_ok=True)
+    console.info(f"backed up {source} to {target} ({target.stat().st_size} bytes)")
+    return 0
+
+
+def verify(console: Console, args) -> int:
+    """Check SQLite integrity, the manifest, and decrypt and validate every secret."""
+    path = session.vault_path(args.vault)
+    Vault.open(path).close()
+    with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as reader:
+        result = reader.execute("PRAGMA integrity_check").fetchall()
+    if result != [("ok",)]:
+        raise VaultError(f"{path}: SQLite integrity check failed: {'; '.join(row[0] for row in result[:5])}")
+
+    problems = 0
+    with session.open_unlocked(console, args) as vault:
+        entries = vault.entries()
+        for entry in entries:
+            try:
+                build_entry(entry.type, merged_fields(entry.metadata, vault.get_secret(entry.id)))
+            except EntryValidationError as error:
+                console.info(f"qvault: warning: entry {entry.id} '{entry.title}' no longer validates: {error}")
+            except QvaultError as error:
+                problems += 1
+                console.info(f"qvault: error: entry {entry.id}: {error}")
+        counter = vault.counter
+    if problems:
+        console.info(f"qvault: error: {problems} of {len(entries)} entries failed to decrypt")
+        return 1
+    console.out(f"ok: {len(entries)} entries decrypted and verified, vault counter {counter}")
+    return 0
