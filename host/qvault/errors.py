@@ -17,12 +17,12 @@ the native host) can turn any of them into one clear line without a traceback::
     │   ├── RevisionConflict       an update raced another writer
     │   └── StorageError           SQLite failed (disk full, locked too long)
     ├── EntryValidationError       an entry field holds an invalid value
-    ├── PromptError                the unlock prompt could not run
-    │   └── PromptCancelled        the user cancelled the prompt
-    └── ProtocolError              a native-messaging frame or request is invalid
+    └── PromptError                the unlock prompt could not run
+        └── PromptCancelled        the user cancelled the prompt
 
-API misuse (a wrong type or value passed by calling code) raises TypeError or
-ValueError instead. Messages name the step and the value, never a secret.
+A failed native-messaging request raises qvault.native.codes.RequestError, which
+carries a protocol error code for the browser. API misuse (a wrong type or value
+passed by calling code) raises TypeError or ValueError instead. Messages name the step and the value, never a secret.
 """
 
 
@@ -53,7 +53,7 @@ class CorruptVault(VaultError):
 class IntegrityError(VaultError):
     """An authentication check failed.
 
-    The message never says which byte was wrong or what the plaintext would have
+    The message never names the byte that was wrong or what the plaintext would have
     been, because that would help an attacker build a forgery.
     """
 
@@ -63,7 +63,7 @@ class WrongPassword(VaultError):
 
 
 class KdfParametersRejected(VaultError):
-    """A key slot asks for Argon2id parameters outside the accepted range."""
+    """A key slot requests Argon2id parameters outside the accepted range."""
 
 
 class EntryNotFound(VaultError):
@@ -87,7 +87,7 @@ class StorageError(VaultError):
 
 
 class EntryValidationError(QvaultError):
-    """An entry field holds a value that fails validation."""
+    """An entry field contains a value that fails validation."""
 
 
 class PromptError(QvaultError):
@@ -96,11 +96,3 @@ class PromptError(QvaultError):
 
 class PromptCancelled(PromptError):
     """The user cancelled the unlock prompt."""
-
-
-class ProtocolError(QvaultError):
-    """A native-messaging frame or request is invalid."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code

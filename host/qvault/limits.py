@@ -1,6 +1,6 @@
 """Named limits, in one place, checked before any costly work.
 
-Each limit defends against a specific abuse: a file or a server that asks for a key
+Each limit defends against a specific abuse: a file or a server that requests a key
 derivation taking minutes or gigabytes, a browser frame that would make the host
 allocate without bound, or a reply the browser would drop.
 """
@@ -40,7 +40,7 @@ FRAME_OUTBOUND_MAX_BYTES = 1024 * 1024
 MATCH_PAGE_SIZE = 200
 # Serialised size of the entries in one page; the rest of the reply is small. One
 # entry summary is at most about 13 KiB (three capped text fields), so a page always
-# holds at least one entry and stays under the outbound cap.
+# contains at least one entry and stays under the outbound cap.
 PAGE_BUDGET_BYTES = 768 * 1024
 FIELD_TEXT_MAX_CHARS = 4096
 URL_MAX_CHARS = 4096

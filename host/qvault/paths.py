@@ -24,7 +24,7 @@ def log_dir() -> pathlib.Path:
 
 
 def secret_key_path() -> pathlib.Path:
-    """Where the host looks for the vault's secret key file, if the vault has one."""
+    """Return the path of the secret key file the host reads when the vault needs one."""
     configured = os.environ.get("QVAULT_SECRET_KEY_FILE")
     if configured:
         return pathlib.Path(configured).expanduser()

@@ -1,4 +1,4 @@
-"""Who started the host: the browser passes the calling extension on the command line.
+"""Identification of the extension that started the host, from the command line.
 
 Chromium-family browsers pass the caller's origin, `chrome-extension://<id>/`, as
 the first argument (on Windows a `--parent-window=<handle>` follows). Firefox passes

@@ -113,7 +113,8 @@ def handle(session, message: dict) -> dict:
         result = spec.function(session, **arguments)
         session.touch()
         # The envelope's fields must never be overwritten by a verb's result.
-        assert "id" not in result and "ok" not in result, verb_name
+        assert "id" not in result, verb_name
+        assert "ok" not in result, verb_name
         return {"id": request_id, "ok": True, **result}
     except RequestError as error:
         log.info("request %r (%s) failed: %s", request_id, verb_name if isinstance(verb_name, str) else "?", error.code.name)

@@ -77,7 +77,7 @@ def _idle_seconds() -> float:
 
 
 def serve(session, frames_in, frames_out, caller: str | None, allowed_callers: list[str], after_first_reply=None) -> int:
-    """Answer frames until end of input; return the process exit status.
+    """Read requests and write replies until end of input; return the exit status.
 
     after_first_reply, if given, runs once after the first reply is flushed: the
     place for start-up work the browser should not wait for.

@@ -1,4 +1,4 @@
-"""Choose how the host asks for the master password on this desktop."""
+"""Choose how the host prompts for the master password on this desktop."""
 
 import importlib.util
 import os

@@ -1,7 +1,7 @@
 """A client for pinentry programs, which speak the Assuan protocol on stdin/stdout.
 
 The exchange (GnuPG's pinentry documentation, "Assuan protocol" chapter): the
-program greets with `OK`; each command line is answered by data lines `D ...`,
+program greets with `OK`; the reply to each command line is data lines `D ...`,
 status or comment lines, and finally `OK` or `ERR <code> <text>`. Arguments and
 data lines percent-encode `%`, CR and LF.
 """
