@@ -14,6 +14,8 @@ from typing import Callable, TextIO
 from qvault.cli import clipboard, entry_options
 from qvault.cli.commands import admin, entries, reading, tools
 from qvault.cli.commands import crypto as crypto_commands
+from qvault.cli.commands import doctor as doctor_command
+from qvault.cli.commands import sync as sync_commands
 from qvault.cli.commands import transfer
 from qvault.cli.io import Console
 from qvault.entries import TYPES, generator
@@ -128,6 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     command("verify", admin.verify, "check the whole vault: SQLite, manifest MAC, every entry")
     transfer.register(command)
     crypto_commands.register(command, common)
+    sync_commands.register(command, common)
+    doctor_command.register(command)
     return parser
 
 

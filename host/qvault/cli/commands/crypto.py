@@ -51,7 +51,10 @@ def _read_recovery_code(console: Console) -> bytes:
 
 
 def _check_recovery_code(console: Console, args, code: bytes) -> bool:
-    """Return whether the code opens the vault; False when there is no vault to check against."""
+    """Return True when the code opens the vault, False when there is no vault to check.
+
+    Raises WrongPassword when the code does not open the vault.
+    """
     try:
         vault = session.open_vault(console, args)
     except VaultNotFound:
@@ -165,13 +168,16 @@ def shamir_split(console: Console, args) -> int:
     else:
         with session.open_unlocked(console, args) as vault:
             entry, wallet_secret = _wallet_with_seed(vault, args.wallet)
-        secret, _language = seed.to_entropy(wallet_secret["seed"])
+        secret, language = seed.to_entropy(wallet_secret["seed"])
         what = f"the seed phrase of '{entry.title}'"
+        if language != "english":
+            # SLIP-39 shares do not record the BIP39 wordlist.
+            console.info(f"qvault: warning: the phrase uses the {language} wordlist; restore it with 'qvault shamir combine --wallet --language {language}'")
         if wallet_secret.get("passphrase"):
             console.info("qvault: warning: the shares hold the seed phrase only; back up the wallet's BIP39 passphrase separately")
         _confirm_reveal(
             console,
-            f"Any {scheme.describe()} of these shares give {what}, which can spend funds.",
+            f"These shares give {what} to anyone who holds {scheme.describe()}; it can spend funds.",
             "the shares",
         )
 
@@ -280,15 +286,27 @@ def paper_recovery_code(console: Console, args) -> int:
 
 
 def _public_account(entry: Entry, secret_reader: Callable[[], dict], args, count: int) -> derive.Account:
+    """Derive the account that paper xpub/addresses print: --scheme, else the stored path's, else BIP84."""
     metadata = entry.metadata
     path_info = derive.parse_path(metadata["derivation_path"]) if metadata.get("derivation_path") else None
-    scheme = derive.scheme(args.scheme) if args.scheme else (path_info.scheme if path_info else derive.SCHEMES[derive.DEFAULT_SCHEME])
+    if args.scheme:
+        scheme = derive.scheme(args.scheme)
+    elif path_info is not None:
+        scheme = path_info.scheme
+    else:
+        scheme = derive.SCHEMES[derive.DEFAULT_SCHEME]
     network = path_info.network if path_info else metadata.get("network", "mainnet")
+    if scheme.chain != "bitcoin":
+        network = "mainnet"
+    account = path_info.account if path_info else 0
+
     secret = secret_reader()
     if "seed" not in secret:
+        if args.scheme:
+            raise CryptoError(f"wallet '{entry.title}' has no seed phrase to derive from; leave out --scheme to print the stored values")
         raise CryptoError(f"wallet '{entry.title}' stores no xpub, no addresses and no seed phrase to derive them from")
-    return derive.derive_account(seed.to_seed(secret["seed"], secret.get("passphrase", "")), scheme,
-                                 network if scheme.chain == "bitcoin" else "mainnet", path_info.account if path_info else 0, count)
+    master_seed = seed.to_seed(secret["seed"], secret.get("passphrase", ""))
+    return derive.derive_account(master_seed, scheme, network, account, count)
 
 
 def paper_public(console: Console, args) -> int:

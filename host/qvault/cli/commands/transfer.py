@@ -42,7 +42,7 @@ def register(command: Callable[[str, Callable, str], argparse.ArgumentParser]) -
     kind = target.add_mutually_exclusive_group(required=True)
     kind.add_argument("--encrypted", action="store_true", help="write a Qvault vault file under a new export password")
     kind.add_argument("--format", choices=sorted(PLAINTEXT_FORMATS), help="write plaintext in this format")
-    target.add_argument(PLAINTEXT_FLAG, dest="plaintext_confirmed", action="store_true", help="required with --format: confirms that the file holds readable secrets")
+    target.add_argument(PLAINTEXT_FLAG, dest="plaintext_confirmed", action="store_true", help="required with --format: confirm that the file will contain unencrypted secrets")
     target.add_argument("--include-crypto-secrets", action="store_true", help="with --format: also write seed phrases, BIP39 passphrases and private keys")
     target.add_argument("--force", action="store_true", help="replace an existing file")
     target.add_argument("--kdf-memory-kib", type=int, metavar="KIB", help="--encrypted: Argon2id memory in KiB (minimum 65536)")
@@ -101,7 +101,7 @@ def export_entries(console: Console, args) -> int:
         return _export_encrypted(console, args, path)
 
     if not args.plaintext_confirmed:
-        raise ExportError(f"a {args.format} export holds every password in readable form; add {PLAINTEXT_FLAG} to confirm")
+        raise ExportError(f"a {args.format} export writes every password unencrypted; add {PLAINTEXT_FLAG} to confirm")
     if path.exists() and not args.force:
         raise ExportError(f"{path}: a file already exists; choose another name or pass --force to replace it")
     console.info(f"qvault: warning: {path} will hold your secrets in PLAINTEXT; delete it securely once it is imported elsewhere")
@@ -122,7 +122,7 @@ def export_entries(console: Console, args) -> int:
 
 def _export_encrypted(console: Console, args, path: pathlib.Path) -> int:
     if args.plaintext_confirmed or args.include_crypto_secrets:
-        raise ExportError(f"{PLAINTEXT_FLAG} and --include-crypto-secrets apply to --format; an encrypted export always holds every field")
+        raise ExportError(f"{PLAINTEXT_FLAG} and --include-crypto-secrets apply to --format; an encrypted export always contains every field")
     if path.exists() and not args.force:
         raise ExportError(f"{path}: a file already exists; choose another name or pass --force to replace it")
     params = _kdf_params(args)
