@@ -16,7 +16,9 @@ the native host) can turn any of them into one clear line without a traceback::
     │   ├── AmbiguousQuery         a query matched several entries
     │   ├── RevisionConflict       an update raced another writer
     │   └── StorageError           SQLite failed (disk full, locked too long)
-    ├── EntryValidationError       an entry field holds an invalid value
+    ├── EntryValidationError       an entry field contains an invalid value
+    ├── CryptoError                a wallet feature failed (derivation, paper output)
+    │   └── ShareError             a SLIP-39 share is invalid or the set is incomplete
     └── PromptError                the unlock prompt could not run
         └── PromptCancelled        the user cancelled the prompt
 
@@ -88,6 +90,14 @@ class StorageError(VaultError):
 
 class EntryValidationError(QvaultError):
     """An entry field contains a value that fails validation."""
+
+
+class CryptoError(QvaultError):
+    """A crypto feature failed: bad parameters, an unusable wallet entry, an output file."""
+
+
+class ShareError(CryptoError):
+    """A SLIP-39 share is invalid, belongs to another set, or the set is incomplete."""
 
 
 class PromptError(QvaultError):

@@ -1,11 +1,5 @@
-"""Errors of the crypto features, in the QvaultError tree so the CLI reports them in one line."""
+"""Errors of the crypto features; defined in qvault.errors with the rest of the tree."""
 
-from qvault.errors import QvaultError
+from qvault.errors import CryptoError, ShareError
 
-
-class CryptoError(QvaultError):
-    """A crypto feature failed: bad parameters, an unusable wallet entry, an output file."""
-
-
-class ShareError(CryptoError):
-    """A SLIP-39 share is invalid, belongs to another set, or the set is incomplete."""
+__all__ = ["CryptoError", "ShareError"]
