@@ -23,7 +23,7 @@
     NOT_FOUND: "That login no longer exists in the vault.",
     ORIGIN_MISMATCH: "That login is not saved for this site, so Qvault did not fill it.",
     FORBIDDEN: "The Qvault host does not send this kind of secret to the browser.",
-    CONFLICT: "The login changed elsewhere. Reopen the popup and try again.",
+    CONFLICT: "This login changed elsewhere (for example with the qvault command) after the popup showed it. Nothing was saved and nothing was lost; check the new version below, then save again.",
     VAULT_ERROR: "The Qvault host could not read the vault. Check the host log.",
     INTERNAL: "The Qvault host failed unexpectedly. Check the host log.",
 
@@ -42,6 +42,13 @@
     NO_FIELDS: "No visible login fields were found on this page.",
     FILL_FAILED: "Qvault could not fill this page.",
     BAD_MESSAGE: "The extension received an invalid message.",
+    CROSS_ORIGIN_ACTION: "This form sends what you type to another site. Nothing was filled.",
+    CROSS_ORIGIN_FRAME: "The login form on this page comes from another site, so Qvault does not fill it.",
+    NEW_PASSWORD_FORM: "This form asks for a new password. Use the generator below to make one.",
+    NO_FOCUSED_FIELD: "Click into the page's address field first, then fill the address.",
+    NO_TOTP: "This login has no one-time code (TOTP) saved.",
+    NO_PENDING_SAVE: "There is no submitted login to save any more. Sign in again, then open Qvault.",
+    NO_MATCH: "No saved login matches this page.",
   });
 
   /** Return the user text for an error envelope {name, message}. Unknown names keep the host's own text. */

@@ -1,9 +1,10 @@
 /**
- * Login-form detection and filling, injected into the page's top frame only when
- * the user requests a fill (a click in the popup or the keyboard shortcut).
+ * Login-form detection, injected into a page's frame only when the person acts on
+ * the extension's own UI (a click in the popup or the keyboard shortcut).
  *
  * The decision logic works on plain field descriptions, so node tests cover it
- * without a DOM; describeInput and fillLogin are the thin DOM layer around it.
+ * without a DOM; describeInput and describePage are the thin DOM layer around it,
+ * and page-fill.js and page-capture.js use them.
  */
 (function (root) {
   "use strict";
@@ -133,59 +134,68 @@
     };
   }
 
-  function setValue(input, value) {
-    // The prototype's setter updates the value the way typing does, so frameworks
-    // that wrap the element's own value property still see the change.
-    const setter = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(input), "value").set;
-    input.focus();
-    setter.call(input, value);
-    input.dispatchEvent(new Event("input", { bubbles: true }));
-    input.dispatchEvent(new Event("change", { bubbles: true }));
+  /**
+   * Name the kind of login form that chooseLoginFields found: "login" (user name
+   * and password), "password-only", "username-only" (the first step of a two-step
+   * login), "new-password" (only sign-up or change fields, which get the
+   * generator) or "none".
+   */
+  function formKind(fields, choice) {
+    if (choice.password !== null) {
+      return choice.username !== null ? "login" : "password-only";
+    }
+    if (choice.username !== null) {
+      return "username-only";
+    }
+    const hasNewPassword = fields.some((field) => isUsable(field) && classifyField(field) === "new-password");
+    return hasNewPassword ? "new-password" : "none";
+  }
+
+  /** Return the indexes of the usable new-password fields (a new password and its confirmation). */
+  function newPasswordFields(fields) {
+    const found = [];
+    fields.forEach((field, index) => {
+      if (isUsable(field) && classifyField(field) === "new-password") {
+        found.push(index);
+      }
+    });
+    return found;
   }
 
   /**
-   * Fill the login form of this document. Runs in the extension's isolated world
-   * of the top frame. Nothing is filled unless location.origin still equals
-   * expectedOrigin, which the background took from the browser's record of the tab.
-   *
-   * Returns {ok: true, username: bool, password: bool, formActionOrigin} or
-   * {ok: false, reason: <extension error name>}.
+   * Return whether a form posting to actionOrigin may be filled on a page of
+   * pageOrigin: the same origin, no real target ("null", from a javascript: action),
+   * or the one other origin the person confirmed after a warning.
    */
-  function fillLogin(expectedOrigin, username, password) {
-    if (root.location.origin !== expectedOrigin) {
-      return { ok: false, reason: "ORIGIN_CHANGED" };
+  function actionAllowed(pageOrigin, actionOrigin, confirmedOrigin) {
+    if (actionOrigin === null || actionOrigin === "null" || actionOrigin === pageOrigin) {
+      return true;
     }
-
-    const inputs = Array.from(root.document.querySelectorAll("input"));
-    const formIds = new Map();
-    const described = inputs.map((input) => describeInput(input, formIds));
-    const choice = chooseLoginFields(described);
-    if (choice.password === null && choice.username === null) {
-      return { ok: false, reason: "NO_FIELDS" };
-    }
-
-    const filled = { ok: true, username: false, password: false, formActionOrigin: null };
-    if (choice.username !== null && typeof username === "string" && username !== "") {
-      setValue(inputs[choice.username], username);
-      filled.username = true;
-    }
-    if (choice.password !== null && typeof password === "string") {
-      setValue(inputs[choice.password], password);
-      filled.password = true;
-    }
-
-    const chosen = inputs[choice.password ?? choice.username];
-    if (chosen.form && chosen.form.action) {
-      try {
-        filled.formActionOrigin = new URL(chosen.form.action, root.location.href).origin;
-      } catch (unusedError) {
-        filled.formActionOrigin = null;
-      }
-    }
-    return filled;
+    return typeof confirmedOrigin === "string" && confirmedOrigin === actionOrigin;
   }
 
-  const api = { classifyField, isUsable, chooseLoginFields, describeInput, fillLogin };
+  /** Describe every input of a document: {inputs, described}, in document order. */
+  function describePage(document) {
+    const inputs = Array.from(document.querySelectorAll("input"));
+    const formIds = new Map();
+    return { inputs, described: inputs.map((input) => describeInput(input, formIds)) };
+  }
+
+  /** Return the origin a form posts to, or null outside a form or for an unparsable action. */
+  function formActionOrigin(input, baseUrl) {
+    const form = input && input.form;
+    if (!form) {
+      return null;
+    }
+    try {
+      // form.action is already resolved against the document; an absent action means the page itself.
+      return new URL(form.action || baseUrl, baseUrl).origin;
+    } catch (unusedError) {
+      return null;
+    }
+  }
+
+  const api = { classifyField, isUsable, chooseLoginFields, formKind, newPasswordFields, actionAllowed, describeInput, describePage, formActionOrigin };
   if (typeof module === "object" && module.exports) {
     module.exports = api;
   } else {

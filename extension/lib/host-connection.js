@@ -13,16 +13,21 @@
 
   /** A failed request, carrying the protocol's error envelope fields. */
   class HostError extends Error {
-    constructor(name, message, code = null) {
+    constructor(name, message, code = null, details = null) {
       super(message || name);
       this.name = "HostError";
       this.errorName = name;
       this.code = code;
+      this.details = details;
     }
 
-    /** Return the error envelope the popup receives: {code, name, message}. */
+    /** Return the error envelope the popup receives: {code, name, message}, plus details when set. */
     toEnvelope() {
-      return { code: this.code, name: this.errorName, message: this.message };
+      const envelope = { code: this.code, name: this.errorName, message: this.message };
+      if (this.details !== null) {
+        envelope.details = this.details;
+      }
+      return envelope;
     }
   }
 

@@ -50,6 +50,13 @@
     "NO_FIELDS",
     "FILL_FAILED",
     "BAD_MESSAGE",
+    "CROSS_ORIGIN_ACTION",
+    "CROSS_ORIGIN_FRAME",
+    "NEW_PASSWORD_FORM",
+    "NO_FOCUSED_FIELD",
+    "NO_TOTP",
+    "NO_PENDING_SAVE",
+    "NO_MATCH",
   ]);
 
   // Milliseconds to wait for a reply. Unlock waits for a person typing the master

@@ -127,6 +127,25 @@ class Chromium:
         session_id = self.cdp.send("Target.attachToTarget", {"targetId": target["targetId"], "flatten": True})["sessionId"]
         return Page(self.cdp, target["targetId"], session_id)
 
+    def close_page(self, page: "Page") -> None:
+        try:
+            self.cdp.send("Target.closeTarget", {"targetId": page.target_id}, timeout=5)
+        except CdpError:
+            pass  # Already closed, for example a popup that closed itself.
+
+    def attach_extension_target(self, extension_id: str, path: str, timeout: float = 10) -> "Page":
+        """Attach to the extension's target whose URL starts with path (a service worker or offscreen document)."""
+        prefix = f"chrome-extension://{extension_id}/{path}"
+
+        def find():
+            targets = self.cdp.send("Target.getTargets")["targetInfos"]
+            found = [target for target in targets if target["url"].startswith(prefix)]
+            return found[0] if found else None
+
+        target = wait_until(find, timeout, f"an extension target at {prefix}")
+        session_id = self.cdp.send("Target.attachToTarget", {"targetId": target["targetId"], "flatten": True})["sessionId"]
+        return Page(self.cdp, target["targetId"], session_id)
+
     def tab_target_of(self, page: "Page") -> str:
         """Return the id of the "tab" target holding page (Extensions.triggerAction wants it)."""
         url = page.evaluate("location.href")
@@ -176,6 +195,18 @@ class Page:
                 # The document may be between navigations.
                 return None
         return wait_until(check, timeout, description)
+
+    def evaluate_in_frame(self, frame_url: str, expression: str):
+        """Evaluate in an isolated world of the child frame showing frame_url (same-site frames share the page's target)."""
+        tree = self.cdp.send("Page.getFrameTree", session_id=self.session_id)["frameTree"]
+        frames = [child["frame"] for child in tree.get("childFrames", []) if child["frame"]["url"] == frame_url]
+        if len(frames) != 1:
+            raise CdpError(f"expected one child frame showing {frame_url}, found {len(frames)}")
+        context = self.cdp.send("Page.createIsolatedWorld", {"frameId": frames[0]["id"], "worldName": "qvault-test"},
+                                session_id=self.session_id)["executionContextId"]
+        result = self.cdp.send("Runtime.evaluate", {"expression": expression, "contextId": context, "returnByValue": True},
+                               session_id=self.session_id)
+        return result["result"].get("value")
 
     def click(self, selector: str) -> None:
         self.evaluate(f"document.querySelector({json.dumps(selector)}).click()")

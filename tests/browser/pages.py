@@ -52,6 +52,33 @@ PAGES = {
 <p>The login form below comes from another site.</p>
 <iframe id="frame" src="http://b.example:{port}/login" width="400" height="200"></iframe>
 """,
+    "/framed-sibling": """
+<p>The login form below comes from a sibling subdomain.</p>
+<iframe id="frame" src="http://login.a.example:{port}/login" width="400" height="200"></iframe>
+""",
+    "/framed-same": """
+<p>The login form below comes from this site.</p>
+<iframe id="frame" src="/login" width="400" height="200"></iframe>
+""",
+    "/two-step": """
+<form id="step-one" action="/two-step-password" method="get">
+  <input id="username" name="username" autocomplete="username">
+  <button id="submit" type="submit">Next</button>
+</form>
+""",
+    "/two-step-password": """
+<form id="step-two" action="/submit" method="post">
+  <input id="password" name="password" type="password" autocomplete="current-password">
+  <button id="submit" type="submit">Sign in</button>
+</form>
+""",
+    "/withdraw": """
+<form id="withdraw" action="/submit" method="post">
+  <label>Amount <input id="amount" name="amount" type="number"></label>
+  <label>Recipient <input id="recipient" name="recipient" autofocus></label>
+  <button id="submit" type="submit">Send</button>
+</form>
+""",
     "/signup": """
 <form id="signup" action="/submit" method="post">
   <input id="username" name="username" autocomplete="username">
@@ -92,6 +119,8 @@ class LoginSiteServer(http.server.ThreadingHTTPServer):
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
+    """Serve PAGES on GET; answer every POST with a "Submitted" page."""
+
     server: LoginSiteServer
 
     def log_message(self, format, *args):

@@ -2,7 +2,7 @@
 
 const test = require("node:test");
 const assert = require("node:assert/strict");
-const { classifyField, isUsable, chooseLoginFields } = require("../../extension/lib/fields.js");
+const { classifyField, isUsable, chooseLoginFields, formKind, newPasswordFields, actionAllowed } = require("../../extension/lib/fields.js");
 
 function field(overrides) {
   return { type: "text", autocomplete: "", name: "", id: "", placeholder: "", ariaLabel: "", role: "",
@@ -90,4 +90,37 @@ test("chooseLoginFields password change form", () => {
     field({ type: "password", autocomplete: "new-password" }),
   ];
   assert.deepEqual(chooseLoginFields(fields), { username: 0, password: 1 });
+});
+
+test("formKind names each form", () => {
+  const cases = [
+    [[field({ name: "username" }), field({ type: "password" })], "login"],
+    [[field({ type: "password" })], "password-only"],
+    [[field({ autocomplete: "username" })], "username-only"],
+    [[field({ autocomplete: "username" }), field({ type: "password", autocomplete: "new-password" })], "new-password"],
+    [[field({ type: "search" })], "none"],
+  ];
+  for (const [fields, kind] of cases) {
+    assert.equal(formKind(fields, chooseLoginFields(fields)), kind);
+  }
+});
+
+test("newPasswordFields finds new and confirmation", () => {
+  const fields = [
+    field({ type: "password", autocomplete: "current-password" }),
+    field({ type: "password", autocomplete: "new-password" }),
+    field({ type: "password", autocomplete: "new-password", visible: false }),
+    field({ type: "password", autocomplete: "new-password" }),
+  ];
+  assert.deepEqual(newPasswordFields(fields), [1, 3]);
+});
+
+test("actionAllowed same origin or confirmed", () => {
+  assert.equal(actionAllowed("https://a.example", "https://a.example", undefined), true);
+  assert.equal(actionAllowed("https://a.example", null, undefined), true);
+  assert.equal(actionAllowed("https://a.example", "null", undefined), true);
+  assert.equal(actionAllowed("https://a.example", "https://b.example", undefined), false);
+  assert.equal(actionAllowed("https://a.example", "https://b.example", "https://c.example"), false);
+  assert.equal(actionAllowed("https://a.example", "https://b.example", "https://b.example"), true);
+  assert.equal(actionAllowed("https://a.example", "http://a.example", undefined), false);
 });
