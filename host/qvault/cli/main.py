@@ -17,6 +17,7 @@ from qvault.cli.commands import crypto as crypto_commands
 from qvault.cli.commands import doctor as doctor_command
 from qvault.cli.commands import sync as sync_commands
 from qvault.cli.commands import transfer
+from qvault.cli.commands import serve as serve_command
 from qvault.cli.io import Console
 from qvault.entries import TYPES, generator
 from qvault.errors import AmbiguousQuery, QvaultError, WrongPassword
@@ -132,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     crypto_commands.register(command, common)
     sync_commands.register(command, common)
     doctor_command.register(command)
+    serve_command.register(command)
     return parser
 
 
