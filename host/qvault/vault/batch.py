@@ -25,8 +25,8 @@ class Batch:
         self._vault = vault
         self._keys = keys
         self._rows = rows
-        # States written by this batch, consulted before the vault's: a second put of
-        # the same entry in one batch sees the first.
+        # States written by this batch, checked before the vault's, so a second put of
+        # the same entry in one batch finds the first.
         self._pending: dict[str, "RowState"] = {}
         self.counter = counter
         self.accumulator = accumulator

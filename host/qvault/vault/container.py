@@ -14,6 +14,10 @@ from qvault import limits
 from qvault.errors import CorruptVault, IntegrityError, StorageError, UnsupportedFormat, VaultError
 from qvault.vault import format
 
+# What an SQLite call raises on a damaged file. The sqlite3 module raises
+# UnicodeDecodeError when SQLite's own error message is not valid UTF-8.
+SQLITE_ERRORS = (sqlite3.Error, UnicodeDecodeError)
+
 # Layout of schema version 1 (format.SCHEMA_VERSION). migrations.py upgrades older
 # files to it; a new file is created with it directly.
 SCHEMA = """
@@ -72,7 +76,7 @@ def connect(path: pathlib.Path, create: bool) -> sqlite3.Connection:
         connection = sqlite3.connect(
             f"{path.resolve().as_uri()}?mode={mode}", uri=True, isolation_level=None, check_same_thread=False
         )
-    except sqlite3.Error as error:
+    except SQLITE_ERRORS as error:
         raise storage_error(path, "open", error) from None
     try:
         connection.execute(f"PRAGMA busy_timeout = {limits.SQLITE_BUSY_TIMEOUT_MS}")
@@ -80,9 +84,9 @@ def connect(path: pathlib.Path, create: bool) -> sqlite3.Connection:
         # each commit durable before it returns.
         connection.execute("PRAGMA journal_mode = DELETE")
         connection.execute("PRAGMA synchronous = FULL")
-    except sqlite3.DatabaseError as error:
+    except SQLITE_ERRORS as error:
         connection.close()
-        if _is_storage_problem(error):
+        if isinstance(error, UnicodeDecodeError) or _is_storage_problem(error):
             raise storage_error(path, "open", error) from None
         raise CorruptVault(f"{path}: not a Qvault vault (SQLite: {error})") from None
     return connection
@@ -93,7 +97,7 @@ def read_schema_version(connection: sqlite3.Connection, path: pathlib.Path) -> i
     try:
         application_id = connection.execute("PRAGMA application_id").fetchone()[0]
         schema_version = connection.execute("PRAGMA user_version").fetchone()[0]
-    except sqlite3.DatabaseError as error:
+    except SQLITE_ERRORS as error:
         raise CorruptVault(f"{path}: not a Qvault vault or damaged (SQLite: {error})") from None
     if application_id != format.APPLICATION_ID:
         raise CorruptVault(f"{path}: not a Qvault vault (SQLite application_id {application_id:#x})")
@@ -112,7 +116,7 @@ def read_header(connection: sqlite3.Connection, path: pathlib.Path) -> Header:
         raise UnsupportedFormat(f"{path}: vault schema version {schema_version} was not upgraded")
     try:
         rows = connection.execute("SELECT format_version, vault_id FROM vault WHERE singleton = 1").fetchall()
-    except sqlite3.DatabaseError as error:
+    except SQLITE_ERRORS as error:
         raise CorruptVault(f"{path}: not a Qvault vault or damaged (SQLite: {error})") from None
     if not rows:
         raise CorruptVault(f"{path}: the vault header row is missing")
@@ -131,22 +135,24 @@ def read_header(connection: sqlite3.Connection, path: pathlib.Path) -> Header:
     return Header(schema_version, version, vault_id)
 
 
-def _is_storage_problem(error: sqlite3.Error) -> bool:
+def _is_storage_problem(error: Exception) -> bool:
     text = str(error).lower()
     return any(word in text for word in ("full", "locked", "busy", "readonly", "read-only", "unable to open", "disk i/o"))
 
 
-def storage_error(path: pathlib.Path, step: str, error: sqlite3.Error) -> VaultError:
+def storage_error(path: pathlib.Path, step: str, error: Exception) -> VaultError:
     """Turn an SQLite error into the Qvault error a user can act on."""
+    if isinstance(error, UnicodeDecodeError):
+        return CorruptVault(f"{path}: {step} failed; the file is damaged (SQLite reported an undecodable error)")
     text = str(error)
     lowered = text.lower()
     if "full" in lowered:
         return StorageError(f"{path}: {step} failed because the disk is full; free some space and retry (SQLite: {text})")
     if "locked" in lowered or "busy" in lowered:
-        return StorageError(f"{path}: {step} failed because another program holds the vault locked (SQLite: {text})")
+        return StorageError(f"{path}: {step} failed because another program has the vault locked (SQLite: {text})")
     if "readonly" in lowered or "read-only" in lowered:
         return StorageError(f"{path}: {step} failed because the vault file is read-only (SQLite: {text})")
-    if any(word in lowered for word in ("no such", "malformed", "not a database")):
+    if any(word in lowered for word in ("no such", "malformed", "not a database", "decode", "mismatch")):
         return CorruptVault(f"{path}: {step} failed; the file is damaged (SQLite: {text})")
     if isinstance(error, sqlite3.OperationalError):
         return StorageError(f"{path}: {step} failed (SQLite: {text})")

@@ -37,7 +37,7 @@ LABEL_MANIFEST_KEY = b"qvault v1 manifest"
 
 _SLOT_AD_PREFIX = b"QVAULT-SLOT\x00"
 _ENTRY_AD_PREFIX = b"QVAULT-ENTRY\x00"
-_LEAF_PREFIX = b"QVAULT-LEAF\x00"
+LEAF_PREFIX = b"QVAULT-LEAF\x00"
 _MANIFEST_PREFIX = b"QVAULT-MANIFEST\x00"
 
 # Entry ids are UUIDs in canonical form: lowercase hex, hyphenated, 36 characters.
@@ -45,6 +45,9 @@ CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0
 _U64_MAX = 2**64 - 1
 _VERSION_BYTES = struct.pack(">H", FORMAT_VERSION)
 _JSON_DECODER = json.JSONDecoder()
+# Fixed-width tails of the entry associated data and of the leaf input.
+ENTRY_AD_FIELDS = struct.Struct(">QB")
+LEAF_FIELDS = struct.Struct(">QQB")
 
 
 def entry_id_bytes(entry_id: str) -> bytes:
@@ -74,7 +77,12 @@ def entry_associated_data(vault_id: bytes, entry_id: str, revision: int, part: i
 
 def entry_associated_data_raw(vault_id: bytes, id_bytes: bytes, revision: int, part: int) -> bytes:
     """entry_associated_data with the entry id already converted to its 16 bytes."""
-    return _ENTRY_AD_PREFIX + _VERSION_BYTES + vault_id + id_bytes + struct.pack(">QB", revision, part)
+    return entry_associated_data_prefix(vault_id) + id_bytes + ENTRY_AD_FIELDS.pack(revision, part)
+
+
+def entry_associated_data_prefix(vault_id: bytes) -> bytes:
+    """The first 31 bytes of every entry associated data in one vault."""
+    return _ENTRY_AD_PREFIX + _VERSION_BYTES + vault_id
 
 
 def leaf_input(entry_id: str, revision: int, updated_at: int, deleted: bool, metadata_hash: bytes, secret_hash: bytes) -> bytes:
@@ -86,13 +94,7 @@ def leaf_input_raw(
     id_bytes: bytes, revision: int, updated_at: int, deleted: bool, metadata_hash: bytes, secret_hash: bytes
 ) -> bytes:
     """leaf_input with the entry id already converted to its 16 bytes."""
-    return (
-        _LEAF_PREFIX
-        + id_bytes
-        + struct.pack(">QQB", revision, updated_at, 1 if deleted else 0)
-        + metadata_hash
-        + secret_hash
-    )
+    return LEAF_PREFIX + id_bytes + LEAF_FIELDS.pack(revision, updated_at, 1 if deleted else 0) + metadata_hash + secret_hash
 
 
 def manifest_input(vault_id: bytes, counter: int, accumulator: bytes) -> bytes:
@@ -114,14 +116,14 @@ def encode_plaintext(document: dict) -> bytes:
     try:
         text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
     except TypeError as error:
-        raise TypeError(f"entry part holds a value JSON cannot encode ({_type_only(error)})") from None
+        raise TypeError(f"entry part contains a value JSON cannot encode ({_type_only(error)})") from None
     except ValueError as error:
         reason = "a circular reference" if "ircular" in str(error) else "NaN or infinity"
-        raise ValueError(f"entry part holds {reason}, which JSON cannot encode") from None
+        raise ValueError(f"entry part contains {reason}, which JSON cannot encode") from None
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError:
-        raise ValueError("entry part holds a lone surrogate, which UTF-8 cannot encode") from None
+        raise ValueError("entry part contains a lone surrogate, which UTF-8 cannot encode") from None
     if len(data) > limits.ENTRY_PLAINTEXT_MAX_BYTES:
         raise ValueError(f"entry part is {len(data)} bytes; the maximum is {limits.ENTRY_PLAINTEXT_MAX_BYTES}")
     padding = -len(data) % limits.ENTRY_PADDING_BYTES

@@ -78,5 +78,6 @@ def calibrate(target_seconds: float = 0.6, clock: Callable[[], float] = time.per
     derive(b"calibration", salt, FLOOR)
     per_iteration = max((clock() - started) / FLOOR.iterations, 1e-6)
     iterations = round(target_seconds / per_iteration)
-    iterations = max(FLOOR.iterations, min(iterations, limits.ARGON2_COST_MAX // FLOOR.memory_kib))
+    ceiling = min(limits.ARGON2_ITERATIONS_MAX, limits.ARGON2_COST_MAX // FLOOR.memory_kib)
+    iterations = max(FLOOR.iterations, min(iterations, ceiling))
     return KdfParams(memory_kib=FLOOR.memory_kib, iterations=iterations, parallelism=FLOOR.parallelism)

@@ -109,7 +109,7 @@ def make_backup(path: pathlib.Path, connection: sqlite3.Connection, version: int
 def _run_step(path: pathlib.Path, connection: sqlite3.Connection, version: int, description: str, function: Step) -> None:
     try:
         connection.execute("BEGIN IMMEDIATE")
-    except sqlite3.Error as error:
+    except container.SQLITE_ERRORS as error:
         raise container.storage_error(path, f"upgrade from schema version {version}", error) from None
     try:
         # Another process may have run this step while this one waited for the lock.
@@ -118,7 +118,7 @@ def _run_step(path: pathlib.Path, connection: sqlite3.Connection, version: int, 
             function(connection)
             connection.execute(f"PRAGMA user_version = {version + 1}")
         connection.execute("COMMIT")
-    except sqlite3.Error as error:
+    except container.SQLITE_ERRORS as error:
         _rollback(connection)
         raise container.storage_error(path, f"upgrade from schema version {version} ({description})", error) from None
     except BaseException:
@@ -130,5 +130,5 @@ def _run_step(path: pathlib.Path, connection: sqlite3.Connection, version: int, 
 def _rollback(connection: sqlite3.Connection) -> None:
     try:
         connection.execute("ROLLBACK")
-    except sqlite3.Error:
+    except container.SQLITE_ERRORS:
         log.warning("rollback after a failed upgrade step also failed; SQLite rolls back on the next open")
