@@ -92,6 +92,8 @@ class Vault:
         self._rows: dict[str, RowState] = {}
         self._accumulator = 0
         self._counter = -1
+        # SQLite's data_version at the last verified load; None forces a full check.
+        self._verified_data_version: int | None = None
 
     # Opening and creating
 
@@ -252,9 +254,26 @@ class Vault:
         The new slot requires secret_key when one is given, and none otherwise.
         params defaults to the current slot's parameters.
         """
+        self.replace_password_slot(self.new_password_slot(new_password, params, secret_key))
+
+    def new_password_slot(self, new_password: str, params: KdfParams | None = None, secret_key: bytes | None = None) -> keyslots.KeySlot:
+        """Wrap the vault key under a new password without saving it; see change_password for the arguments.
+
+        Sync uses this to send the slot to the server before replace_password_slot saves it here.
+        """
         vault_key = self._require_vault_key()
         old = self._slot(format.SLOT_PASSWORD)
-        slot = keyslots.make_password_slot(self.vault_id, vault_key, new_password, params or old.params, secret_key)
+        return keyslots.make_password_slot(self.vault_id, vault_key, new_password, params or old.params, secret_key)
+
+    def replace_password_slot(self, slot: keyslots.KeySlot) -> None:
+        """Save slot in place of the password slot, in one transaction.
+
+        The caller guarantees that slot wraps this vault's key: it comes from
+        new_password_slot, or was opened and compared with the vault key.
+        """
+        self._require_vault_key()
+        if slot.kind != format.SLOT_PASSWORD or slot.params is None:
+            raise VaultError("replace_password_slot needs a password key slot")
         self._check_same_file()
         with self._transaction("change password"):
             self._db.execute("DELETE FROM key_slots WHERE kind = ?", (format.SLOT_PASSWORD,))
@@ -291,6 +310,7 @@ class Vault:
         self._rows = {}
         self._accumulator = 0
         self._counter = -1
+        self._verified_data_version = None
 
     # Reading
 
@@ -371,8 +391,15 @@ class Vault:
 
     def _refresh(self) -> bool:
         self._require_keys()
+        # PRAGMA data_version changes whenever another connection commits, so an
+        # unchanged value means the verified state is still current and the manifest
+        # need not be read and MAC-checked again: the host's per-request fast path.
+        data_version = self._db.execute("PRAGMA data_version").fetchone()[0]
+        if data_version == self._verified_data_version:
+            return False
         counter, accumulator = self._read_manifest()
         if counter == self._counter and accumulator == self._accumulator:
+            self._verified_data_version = data_version
             return False
         if counter < self._counter:
             raise IntegrityError(
@@ -392,6 +419,7 @@ class Vault:
             self._load_all()
             return True
         self._counter = counter
+        self._verified_data_version = data_version
         return True
 
     # Writing
@@ -470,6 +498,7 @@ class Vault:
         self._db.close()
         self._db = connection
         self._file_id = current
+        self._verified_data_version = None
 
     @contextlib.contextmanager
     def _transaction(self, step: str) -> Iterator[None]:
@@ -479,6 +508,8 @@ class Vault:
             raise container.storage_error(self.path, step, error) from None
         try:
             yield
+            # data_version does not change for this connection's own commits.
+            self._verified_data_version = None
             self._db.execute("COMMIT")
         except container.SQLITE_ERRORS as error:
             self._rollback()
