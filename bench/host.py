@@ -3,7 +3,8 @@
 Prints, for a vault of N entries (default 10,000):
 - spawn-to-first-reply: start the host as install.py's launcher does, send `hello`,
   read the reply (what the browser waits for when it opens a port);
-- per-request latency over one open pipe for `match` and `get_login`, median and p99;
+- per-request latency over one open pipe for `hello` (no vault work: the floor set by
+  the pipe, JSON and two processes), `match` and `get_login`, median and p99;
 - the host's peak resident memory (VmHWM) after the run.
 
 Usage: python bench/host.py [--entries 10000] [--runs 2000] [--spawns 40] [--tiny]
@@ -131,8 +132,12 @@ def main() -> int:
 
         host = Host(environment)
         assert host.request({"id": 0, "type": "unlock"})["ok"]
-        match_times, get_times = [], []
+        match_times, get_times, hello_times = [], [], []
         for run in range(options.runs):
+            # hello does no vault work: its latency is the pipe and JSON floor.
+            started = time.perf_counter()
+            host.request({"id": run, "type": "hello", "protocol": 1})
+            hello_times.append(time.perf_counter() - started)
             index = (run * 7919) % len(ids)
             url = f"https://site{index}.example/login"
             started = time.perf_counter()
@@ -148,6 +153,7 @@ def main() -> int:
 
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(describe("spawn to hello reply", spawn))
+    print(describe("hello over the open pipe", hello_times))
     print(describe(f"match ({options.entries} entries)", match_times))
     print(describe(f"get_login ({options.entries} entries)", get_times))
     print(f"{'host peak memory (VmHWM)':<28} {peak / 1024:.1f} MiB")
