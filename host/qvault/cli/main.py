@@ -119,8 +119,13 @@ def build_parser() -> argparse.ArgumentParser:
     copy.add_argument("query", help="entry id, id prefix, title or search text")
     copy.add_argument("--clear-after", type=int, default=clipboard.CLEAR_AFTER_SECONDS, metavar="SECONDS", help="clear the clipboard after this many seconds; 0 keeps it (default 45)")
 
-    passwd = command("passwd", admin.passwd, "change the master password (rewraps the vault key)")
+    passwd = command("passwd", admin.passwd, "change the master password (rewraps the vault key), also on the sync server")
     _kdf_options(passwd)
+    passwd.add_argument(
+        "--local-only",
+        action="store_true",
+        help="change only this vault's password, without the sync server; 'qvault sync' then fails until 'qvault passwd' runs again with the server reachable",
+    )
     recover = command("recover", admin.recover, "set a new master password with the recovery code")
     _kdf_options(recover)
 

@@ -6,9 +6,14 @@ import pathlib
 import sqlite3
 
 from qvault.cli import session
+from qvault.cli.commands import sync as sync_command
 from qvault.cli.io import Console
 from qvault.entries import build_entry, merged_fields
 from qvault.errors import EntryValidationError, PromptError, QvaultError, VaultError, VaultExists
+from qvault.sync.client import password as sync_password
+from qvault.sync.client.api import ApiClient
+from qvault.sync.client.errors import SyncError
+from qvault.sync.client.state import SyncState, sidecar_path
 from qvault.vault import KdfParams, Vault, keyslots
 from qvault.vault.kdf import FLOOR, calibrate
 
@@ -88,16 +93,68 @@ def init(console: Console, args) -> int:
 
 
 def passwd(console: Console, args) -> int:
-    """Rewrap the vault key under a new password; entries are not re-encrypted."""
-    with session.open_unlocked(console, args) as vault:
-        password = _new_password(console)
-        vault.change_password(password, params=_kdf_params(args), secret_key=session.read_secret_key(args.secret_key_file))
+    """Rewrap the vault key under a new password; entries are not re-encrypted.
+
+    With a sync state file the server changes first (see qvault.sync.client.password),
+    unless --local-only is given.
+    """
+    with session.open_vault(console, args) as vault:
+        password = session.read_master_password(console)
+        secret_key = session.read_secret_key(args.secret_key_file)
+        vault.unlock(password, secret_key)
+        if sidecar_path(vault.path).exists() and not args.local_only:
+            return _passwd_synced(console, args, vault, password, secret_key)
+
+        new_password = _new_password(console)
+        vault.change_password(new_password, params=_kdf_params(args), secret_key=secret_key)
     console.info("changed the master password")
+    if args.local_only and sidecar_path(vault.path).exists():
+        console.info(
+            "qvault: warning: the sync server still uses the previous master password, so 'qvault sync' fails "
+            "until you run 'qvault passwd' again with the server reachable (it asks for the previous password)"
+        )
+    return 0
+
+
+def _passwd_synced(console: Console, args, vault: Vault, password: str, secret_key: bytes | None) -> int:
+    params = _kdf_params(args)
+    state = SyncState.load(vault)
+    api = ApiClient(state.server_url, sync_command.http_client())
+    try:
+        try:
+            plan = sync_password.plan_change(vault, state, api)
+        except SyncError as error:
+            raise SyncError(f"{error}. Nothing was changed; retry when the server is reachable, or pass --local-only to change only this vault's password") from None
+
+        if plan.kind == sync_password.ADOPT:
+            console.info(
+                f"qvault: the sync server {api.server_url} has another master password for this vault (changed on "
+                "another device, or by an interrupted 'qvault passwd'); enter it as the new password to use it here"
+            )
+            if params is not None:
+                console.info("qvault: warning: the KDF options are ignored: the server's password slot is used as it is")
+            sync_password.adopt_password(vault, state, api, plan, _new_password(console), secret_key)
+            api.logout()
+            console.info(f"this vault now opens with the master password of {api.server_url}")
+            return 0
+
+        server_password = password
+        if plan.needs_server_password:
+            server_password = console.secret("Previous master password (the sync server still uses it): ", "the previous master password")
+        new_password = _new_password(console)
+        sync_password.update_password(vault, state, api, plan, server_password, new_password, params, secret_key)
+    finally:
+        api.close()
+        state.close()
+    console.info(
+        f"changed the master password here and on {api.server_url}; on other devices run 'qvault passwd' "
+        "and enter the new password as the new one"
+    )
     return 0
 
 
 def recover(console: Console, args) -> int:
-    """Unlock with the recovery code and set a new master password."""
+    """Unlock with the recovery code and set a new master password (on this device only)."""
     with session.open_vault(console, args) as vault:
         text = console.secret("Recovery code: ", "the recovery code")
         vault.unlock_with_recovery_code(keyslots.decode_code(text, keyslots.RECOVERY_CODE_BYTES, "recovery code"))
@@ -106,8 +163,26 @@ def recover(console: Console, args) -> int:
         if vault.needs_secret_key and secret_key is None:
             console.info("qvault: warning: the new password slot has no secret key; pass --secret-key-file to keep using one")
         vault.change_password(password, params=_kdf_params(args), secret_key=secret_key)
-    console.info("set a new master password; the recovery code stays valid")
+        console.info("set a new master password; the recovery code stays valid")
+        if sidecar_path(vault.path).exists():
+            _explain_recover_sync(console, vault)
     return 0
+
+
+def _explain_recover_sync(console: Console, vault: Vault) -> None:
+    """Tell how to reconnect sync: the server's auth key needs the previous password, which recovery does not give."""
+    state = SyncState.load(vault)
+    try:
+        server, email = state.server_url, state.email
+    finally:
+        state.close()
+    console.info(
+        f"qvault: warning: the sync server {server} still uses the previous master password for {email}, "
+        "so 'qvault sync' fails until it is updated. If you remember the previous password, run 'qvault passwd' "
+        "(it asks for it and updates the server). Otherwise remove "
+        f"{sidecar_path(vault.path)} and run 'qvault sync setup --server {server} --email ANOTHER_EMAIL' "
+        "to sync through a new account, then 'qvault sync clone' on the other devices"
+    )
 
 
 def backup(console: Console, args) -> int:

@@ -39,7 +39,8 @@ def register(command: Callable[..., argparse.ArgumentParser], common: argparse.A
     status_parser.add_argument("--json", action="store_true", help="print JSON")
 
 
-def _http_client() -> httpx.Client | None:
+def http_client() -> httpx.Client | None:
+    """Return the client HTTP_CLIENT_FACTORY makes, or None for the default client."""
     return HTTP_CLIENT_FACTORY() if HTTP_CLIENT_FACTORY else None
 
 
@@ -61,7 +62,7 @@ def run(console: Console, args) -> int:
         secret_key = session.read_secret_key(args.secret_key_file)
         vault.unlock(password, secret_key)
         state = SyncState.load(vault)
-        api = ApiClient(state.server_url, _http_client())
+        api = ApiClient(state.server_url, http_client())
         sync_session = SyncSession(vault, state, api)
         sync_session.login(password, secret_key)
         report = sync_session.sync()
@@ -81,7 +82,7 @@ def setup(console: Console, args) -> int:
         password = session.read_master_password(console)
         secret_key = session.read_secret_key(args.secret_key_file)
         vault.unlock(password, secret_key)
-        sync_session, report, registered = sync_setup.setup(vault, args.server, args.email, password, secret_key, _http_client())
+        sync_session, report, registered = sync_setup.setup(vault, args.server, args.email, password, secret_key, http_client())
         sync_session.api.logout()
         sync_session.state.close()
         what = "registered a new account" if registered else "linked to the existing account"
@@ -97,7 +98,7 @@ def clone(console: Console, args) -> int:
     path = session.vault_path(args.vault)
     password = session.read_master_password(console)
     secret_key = session.read_secret_key(args.secret_key_file)
-    vault, sync_session, report = sync_setup.clone(path, args.server, args.email, password, secret_key, _http_client())
+    vault, sync_session, report = sync_setup.clone(path, args.server, args.email, password, secret_key, http_client())
     try:
         sync_session.api.logout()
         sync_session.state.close()

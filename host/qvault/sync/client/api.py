@@ -226,6 +226,25 @@ class ApiClient:
             self._token = None
             self._credentials = None
 
+    def change_password(self, auth_key: bytes, new_auth_key: bytes, kdf: KdfParams, salt: bytes, key_slots: list[bytes]) -> None:
+        """Replace the account's auth key, KDF settings and key slots; the server revokes every token.
+
+        This session is logged out afterwards, and logs in again only through login().
+        """
+        body = {
+            "auth_key": b64encode(auth_key),
+            "new_auth_key": b64encode(new_auth_key),
+            "kdf": kdf_json(kdf),
+            "salt": b64encode(salt),
+            "key_slots": [b64encode(blob) for blob in key_slots],
+        }
+        # No automatic login again on a 401: the stored credentials may be the old ones.
+        self._credentials = None
+        try:
+            self._request("POST", "/password", "password change", body)
+        finally:
+            self._token = None
+
     def keyslots(self) -> KeySlots:
         what = "key slots"
         document = self._request("GET", "/keyslots", what)

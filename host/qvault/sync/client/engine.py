@@ -18,7 +18,7 @@ from qvault.sync.client import auth, merge
 from qvault.sync.client.api import ApiClient, StaleError
 from qvault.sync.client.errors import ServerIntegrityError, SyncError
 from qvault.sync.client.state import SyncState
-from qvault.vault import replica
+from qvault.vault import format, keyslots, replica
 from qvault.vault.replica import RawRow
 from qvault.vault.store import Vault
 
@@ -66,17 +66,35 @@ class SyncSession:
         """Check the server's KDF settings against the pinned ones, derive the auth key, log in.
 
         Raises KdfParametersRejected or ServerIntegrityError before deriving anything
-        when the server's settings differ from those pinned at setup.
+        when the server's settings differ from those pinned at setup, and SyncError
+        when this vault's password changed without the server (see password.py).
+        Settings equal to this vault's own password slot are pinned: a password
+        change stored them on the server and in the vault but not yet here.
         """
         unverified = self.api.prelogin(self.state.email)
-        if unverified.kdf != self.state.kdf or unverified.salt != self.state.salt or unverified.vault_id != self.state.vault_id:
+        local_slot = password_slot(self.vault)
+        server_settings = (unverified.kdf, unverified.salt)
+        pinned = (self.state.kdf, self.state.salt)
+        local = (local_slot.params, local_slot.salt)
+        if unverified.vault_id != self.state.vault_id:
+            raise ServerIntegrityError(f"the sync server returned another vault id for {self.state.email}; refusing to log in")
+        if server_settings == pinned and local != pinned:
+            raise SyncError(
+                f"the master password of {self.vault.path} was changed without updating the sync server "
+                "('qvault passwd --local-only' or 'qvault recover'); run 'qvault passwd' to update the server. "
+                "It asks for the master password the server still uses"
+            )
+        if server_settings != pinned and server_settings == local:
+            log.info("sync server %s has this vault's current password slot; pinning its KDF settings", self.api.server_url)
+            self.state.pin_kdf(self.vault, local_slot.params, local_slot.salt)
+        elif server_settings != pinned:
             log.warning("sync server %s changed the pinned KDF settings", self.api.server_url)
             raise ServerIntegrityError(
                 f"the sync server now returns different KDF settings ({_describe(unverified.kdf)}) than were pinned at "
-                f"setup ({_describe(self.state.kdf)}); refusing to log in. If you changed the master password on "
-                "another device, run 'qvault sync setup' again"
+                f"setup ({_describe(self.state.kdf)}); refusing to log in. If the master password was changed on "
+                "another device, run 'qvault passwd' here and enter that password as the new one"
             )
-        needs_secret_key = self.vault.needs_secret_key
+        needs_secret_key = local_slot.needs_secret_key
         auth_key = auth.derive_auth_key(
             self.state.vault_id, self.state.salt, self.state.kdf, password, secret_key if needs_secret_key else None
         )
@@ -242,6 +260,10 @@ def _chunks(rows: list[tuple[RawRow, int]]) -> list[list[tuple[RawRow, int]]]:
     if current:
         chunks.append(current)
     return chunks
+
+
+def password_slot(vault: Vault) -> keyslots.KeySlot:
+    return next(slot for slot in vault.key_slots() if slot.kind == format.SLOT_PASSWORD)
 
 
 def _describe(params) -> str:

@@ -127,7 +127,7 @@ def clone(
             ) from None
         raise
 
-    vault_id, slots, vault_key = _open_server_slots(api, unverified.vault_id, params, unverified.salt, password, secret_key)
+    vault_id, slots, vault_key = open_server_slots(api, unverified.vault_id, params, unverified.salt, password, secret_key)
     replica.create_from_rows(path, vault_id, vault_key, slots, [])
     vault = None
     try:
@@ -146,7 +146,7 @@ def clone(
     return vault, session, report
 
 
-def _open_server_slots(api, vault_id, params, salt, password, secret_key):
+def open_server_slots(api, vault_id, params, salt, password, secret_key):
     """Fetch the key slots, check them against prelogin, and unwrap the vault key."""
     unverified = api.keyslots()
     if unverified.vault_id != vault_id or unverified.kdf != params or unverified.salt != salt:

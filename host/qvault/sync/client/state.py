@@ -196,6 +196,17 @@ class SyncState:
     def close(self) -> None:
         self._db.close()
 
+    def pin_kdf(self, vault: Vault, kdf: KdfParams, salt: bytes) -> None:
+        """Pin new KDF parameters and salt (after a password change) and renew the settings MAC."""
+        settings = dict(self._settings)
+        settings["kdf"] = {"memory_kib": kdf.memory_kib, "iterations": kdf.iterations, "parallelism": kdf.parallelism}
+        settings["salt"] = salt.hex()
+        try:
+            self._db.execute("UPDATE remote SET settings = ?, tag = ? WHERE singleton = 1", (_encode(settings), _tag(vault, settings)))
+        except sqlite3.Error as error:
+            raise SyncError(f"{self.path}: could not save the new KDF settings ({error}); the next sync saves them") from None
+        self._settings = settings
+
     # Saving
 
     def save(
