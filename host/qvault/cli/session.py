@@ -99,8 +99,16 @@ def find_entry(vault: Vault, query: str) -> Entry:
     by_id = [entry for entry in entries if entry.id == lowered]
     if not by_id and len(lowered) >= ID_PREFIX_MIN:
         by_id = [entry for entry in entries if entry.id.startswith(lowered)]
-    exact = [entry for entry in entries if entry.title.casefold() == query.strip().casefold()]
-    for matches in (by_id, exact, search(entries, query.strip())):
+    title = query.strip().casefold()
+    # Each step runs only when the ones before it found nothing: the substring
+    # search is the costly one, and scripts usually pass an id or an exact title.
+    steps = (
+        lambda: by_id,
+        lambda: [entry for entry in entries if entry.title.casefold() == title],
+        lambda: search(entries, query.strip()),
+    )
+    for step in steps:
+        matches = step()
         if len(matches) == 1:
             return matches[0]
         if len(matches) > 1:

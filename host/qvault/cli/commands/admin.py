@@ -10,8 +10,6 @@ from qvault.cli.commands import sync as sync_command
 from qvault.cli.io import Console
 from qvault.entries import build_entry, merged_fields
 from qvault.errors import EntryValidationError, PromptError, QvaultError, VaultError, VaultExists
-from qvault.sync.client import password as sync_password
-from qvault.sync.client.api import ApiClient
 from qvault.sync.client.errors import SyncError
 from qvault.sync.client.state import SyncState, sidecar_path
 from qvault.vault import KdfParams, Vault, keyslots
@@ -118,6 +116,10 @@ def passwd(console: Console, args) -> int:
 
 def _passwd_synced(console: Console, args, vault: Vault, password: str, secret_key: bytes | None) -> int:
     params = _kdf_params(args)
+    # Imported here: the sync client pulls in httpx, slow to import for other commands.
+    from qvault.sync.client import password as sync_password
+    from qvault.sync.client.api import ApiClient
+
     state = SyncState.load(vault)
     api = ApiClient(state.server_url, sync_command.http_client())
     try:

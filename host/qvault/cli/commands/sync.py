@@ -1,22 +1,26 @@
 """`qvault sync`: connect a vault to a sync server, clone it onto a new device, sync, show status."""
 
+from __future__ import annotations
+
 import argparse
 import json
 import sqlite3
-from typing import Callable
-
-import httpx
+from typing import TYPE_CHECKING, Callable
 
 from qvault.cli import session
 from qvault.cli.io import Console
-from qvault.sync.client import setup as sync_setup
-from qvault.sync.client.api import ApiClient
-from qvault.sync.client.engine import SyncReport, SyncSession
 from qvault.sync.client.errors import SyncError
 from qvault.sync.client.state import SyncState, sidecar_path
 from qvault.vault import Vault
 
 # Tests replace this to reach an in-process server; None means a real HTTP client.
+if TYPE_CHECKING:
+    # httpx and the client modules import only inside the commands: importing httpx
+    # costs over 100 ms, which every other qvault command would pay at start.
+    import httpx
+
+    from qvault.sync.client.engine import SyncReport
+
 HTTP_CLIENT_FACTORY: Callable[[], httpx.Client] | None = None
 
 
@@ -62,6 +66,9 @@ def run(console: Console, args) -> int:
         secret_key = session.read_secret_key(args.secret_key_file)
         vault.unlock(password, secret_key)
         state = SyncState.load(vault)
+        from qvault.sync.client.api import ApiClient
+        from qvault.sync.client.engine import SyncSession
+
         api = ApiClient(state.server_url, http_client())
         sync_session = SyncSession(vault, state, api)
         sync_session.login(password, secret_key)
@@ -82,6 +89,8 @@ def setup(console: Console, args) -> int:
         password = session.read_master_password(console)
         secret_key = session.read_secret_key(args.secret_key_file)
         vault.unlock(password, secret_key)
+        from qvault.sync.client import setup as sync_setup
+
         sync_session, report, registered = sync_setup.setup(vault, args.server, args.email, password, secret_key, http_client())
         sync_session.api.logout()
         sync_session.state.close()
@@ -98,6 +107,8 @@ def clone(console: Console, args) -> int:
     path = session.vault_path(args.vault)
     password = session.read_master_password(console)
     secret_key = session.read_secret_key(args.secret_key_file)
+    from qvault.sync.client import setup as sync_setup
+
     vault, sync_session, report = sync_setup.clone(path, args.server, args.email, password, secret_key, http_client())
     try:
         sync_session.api.logout()
