@@ -6,9 +6,12 @@ database, that its application_id is Qvault's, that its schema version
 vault row is well formed. docs/vault-format.md describes every table.
 """
 
+import contextlib
 import dataclasses
+import os
 import pathlib
 import sqlite3
+from typing import Iterator
 
 from qvault import limits
 from qvault.errors import CorruptVault, IntegrityError, StorageError, UnsupportedFormat, VaultError
@@ -90,6 +93,42 @@ def connect(path: pathlib.Path, create: bool) -> sqlite3.Connection:
             raise storage_error(path, "open", error) from None
         raise CorruptVault(f"{path}: not a Qvault vault (SQLite: {error})") from None
     return connection
+
+
+@contextlib.contextmanager
+def new_file(path: pathlib.Path) -> Iterator[sqlite3.Connection]:
+    """Yield a connection to a new 0600 database that becomes `path` when the block ends.
+
+    The file is built under a temporary name and renamed, so a crash or an error
+    never leaves half a vault at `path`; on error the temporary file is removed.
+    The block must commit what it writes. Raises StorageError when the file cannot
+    be created or written.
+    """
+    temporary = path.with_name(f".{path.name}.creating-{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.unlink(missing_ok=True)
+        # Create the file with mode 0600 before any key material is written into it.
+        os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError as error:
+        raise StorageError(f"{path}: could not create the vault file ({error.strerror})") from None
+    connection = connect(temporary, create=True)
+    try:
+        yield connection
+        connection.close()
+        os.replace(temporary, path)
+    except SQLITE_ERRORS as error:
+        connection.close()
+        temporary.unlink(missing_ok=True)
+        raise storage_error(path, "create", error) from None
+    except OSError as error:
+        connection.close()
+        temporary.unlink(missing_ok=True)
+        raise StorageError(f"{path}: could not create the vault file ({error.strerror})") from None
+    except BaseException:
+        connection.close()
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def read_schema_version(connection: sqlite3.Connection, path: pathlib.Path) -> int:

@@ -9,13 +9,12 @@ here.
 """
 
 import dataclasses
-import os
 import pathlib
 import struct
 import time
 
 from qvault import limits
-from qvault.errors import CorruptVault, IntegrityError, RevisionConflict, StorageError, VaultExists
+from qvault.errors import CorruptVault, IntegrityError, RevisionConflict, VaultExists
 from qvault.vault import container, crypto, format, keyslots
 from qvault.vault.batch import Batch
 from qvault.vault.kdf import KdfParams
@@ -325,52 +324,35 @@ def create_from_rows(
         raise VaultExists(f"{path}: a file already exists; choose another path or remove it first")
     created_at_ms = int(time.time() * 1000) if created_at_ms is None else created_at_ms
     manifest_key = crypto.hkdf_sha256(vault_key, vault_id, format.LABEL_MANIFEST_KEY)
-    temporary = path.with_name(f".{path.name}.creating-{os.getpid()}")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.unlink(missing_ok=True)
-        os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except OSError as error:
-        raise StorageError(f"{path}: could not create the vault file ({error.strerror})") from None
-    connection = container.connect(temporary, create=True)
-    try:
-        connection.execute(f"PRAGMA application_id = {format.APPLICATION_ID}")
-        connection.execute(f"PRAGMA user_version = {format.SCHEMA_VERSION}")
-        connection.executescript(container.SCHEMA)
-        connection.execute("BEGIN IMMEDIATE")
-        connection.execute("INSERT INTO vault VALUES (1, ?, ?, ?)", (format.FORMAT_VERSION, vault_id, created_at_ms))
-        for slot in slots:
-            _insert_slot(connection, slot)
-        accumulator = 0
-        counter = 1 if rows else 0
-        for row in rows:
-            secret_hash = crypto.sha256(row.secret_nonce + row.secret_ct)
-            leaf = crypto.hmac_sha256(
-                manifest_key,
-                format.leaf_input(
-                    row.id, row.revision, row.updated_at, row.deleted, crypto.sha256(row.meta_nonce + row.meta_ct), secret_hash
-                ),
-            )
-            accumulator ^= int.from_bytes(leaf, "big")
-            connection.execute(
-                "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (row.id, row.revision, row.updated_at, int(row.deleted), row.meta_nonce, row.meta_ct,
-                 row.secret_nonce, row.secret_ct, secret_hash, counter),
-            )
-        accumulator_bytes = accumulator.to_bytes(limits.KEY_BYTES, "big")
-        tag = crypto.hmac_sha256(manifest_key, format.manifest_input(vault_id, counter, accumulator_bytes))
-        connection.execute("INSERT INTO manifest VALUES (1, ?, ?, ?)", (counter, accumulator_bytes, tag))
-        connection.execute("COMMIT")
-        connection.close()
-        os.replace(temporary, path)
-    except container.SQLITE_ERRORS as error:
-        connection.close()
-        temporary.unlink(missing_ok=True)
-        raise container.storage_error(path, "create", error) from None
-    except BaseException:
-        connection.close()
-        temporary.unlink(missing_ok=True)
-        raise
+        with container.new_file(path) as connection:
+            connection.execute(f"PRAGMA application_id = {format.APPLICATION_ID}")
+            connection.execute(f"PRAGMA user_version = {format.SCHEMA_VERSION}")
+            connection.executescript(container.SCHEMA)
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute("INSERT INTO vault VALUES (1, ?, ?, ?)", (format.FORMAT_VERSION, vault_id, created_at_ms))
+            for slot in slots:
+                _insert_slot(connection, slot)
+            accumulator = 0
+            counter = 1 if rows else 0
+            for row in rows:
+                secret_hash = crypto.sha256(row.secret_nonce + row.secret_ct)
+                leaf = crypto.hmac_sha256(
+                    manifest_key,
+                    format.leaf_input(
+                        row.id, row.revision, row.updated_at, row.deleted, crypto.sha256(row.meta_nonce + row.meta_ct), secret_hash
+                    ),
+                )
+                accumulator ^= int.from_bytes(leaf, "big")
+                connection.execute(
+                    "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (row.id, row.revision, row.updated_at, int(row.deleted), row.meta_nonce, row.meta_ct,
+                     row.secret_nonce, row.secret_ct, secret_hash, counter),
+                )
+            accumulator_bytes = accumulator.to_bytes(limits.KEY_BYTES, "big")
+            tag = crypto.hmac_sha256(manifest_key, format.manifest_input(vault_id, counter, accumulator_bytes))
+            connection.execute("INSERT INTO manifest VALUES (1, ?, ?, ?)", (counter, accumulator_bytes, tag))
+            connection.execute("COMMIT")
     finally:
         crypto.wipe(manifest_key)
 

@@ -126,32 +126,8 @@ class Vault:
         password_slot = keyslots.make_password_slot(vault_id, vault_key, password, params, secret_key)
         recovery_slot = keyslots.make_recovery_slot(vault_id, vault_key, recovery_code)
 
-        # Build in a temporary file and rename, so a crash never leaves half a vault.
-        temporary = path.with_name(f".{path.name}.creating-{os.getpid()}")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.unlink(missing_ok=True)
-            # Create the file with mode 0600 before any key material is written into it.
-            os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        except OSError as error:
-            raise StorageError(f"{path}: could not create the vault file ({error.strerror})") from None
-        connection = container.connect(temporary, create=True)
-        try:
+        with container.new_file(path) as connection:
             _write_new_vault(connection, vault_id, vault_key, (password_slot, recovery_slot), int(clock() * 1000))
-            connection.close()
-            os.replace(temporary, path)
-        except container.SQLITE_ERRORS as error:
-            connection.close()
-            temporary.unlink(missing_ok=True)
-            raise container.storage_error(path, "create", error) from None
-        except OSError as error:
-            connection.close()
-            temporary.unlink(missing_ok=True)
-            raise StorageError(f"{path}: could not create the vault file ({error.strerror})") from None
-        except BaseException:
-            connection.close()
-            temporary.unlink(missing_ok=True)
-            raise
         vault = cls.open(path, clock=clock)
         vault._set_key(vault_key)
         return vault, recovery_code

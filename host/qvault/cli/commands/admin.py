@@ -20,7 +20,7 @@ from qvault.vault.kdf import FLOOR, calibrate
 PASSWORD_WARN_CHARS = 12
 
 
-def _kdf_params(args) -> KdfParams | None:
+def kdf_params_from_args(args) -> KdfParams | None:
     """Return explicit KDF parameters (missing ones from the floor), or None."""
     values = (args.kdf_memory_kib, args.kdf_iterations, args.kdf_parallelism)
     if all(value is None for value in values):
@@ -61,7 +61,7 @@ def init(console: Console, args) -> int:
     path = session.vault_path(args.vault)
     if path.exists():
         raise VaultExists(f"{path}: a vault or other file already exists; pass another --vault PATH")
-    params = _kdf_params(args)
+    params = kdf_params_from_args(args)
     password = _new_password(console)
     if params is None:
         console.info("calibrating the key derivation for this computer...")
@@ -104,7 +104,7 @@ def passwd(console: Console, args) -> int:
             return _passwd_synced(console, args, vault, password, secret_key)
 
         new_password = _new_password(console)
-        vault.change_password(new_password, params=_kdf_params(args), secret_key=secret_key)
+        vault.change_password(new_password, params=kdf_params_from_args(args), secret_key=secret_key)
     console.info("changed the master password")
     if args.local_only and sidecar_path(vault.path).exists():
         console.info(
@@ -115,7 +115,7 @@ def passwd(console: Console, args) -> int:
 
 
 def _passwd_synced(console: Console, args, vault: Vault, password: str, secret_key: bytes | None) -> int:
-    params = _kdf_params(args)
+    params = kdf_params_from_args(args)
     # Imported here: the sync client pulls in httpx, slow to import for other commands.
     from qvault.sync.client import password as sync_password
     from qvault.sync.client.api import ApiClient
@@ -164,7 +164,7 @@ def recover(console: Console, args) -> int:
         secret_key = session.read_secret_key(args.secret_key_file)
         if vault.needs_secret_key and secret_key is None:
             console.info("qvault: warning: the new password slot has no secret key; pass --secret-key-file to keep using one")
-        vault.change_password(password, params=_kdf_params(args), secret_key=secret_key)
+        vault.change_password(password, params=kdf_params_from_args(args), secret_key=secret_key)
         console.info("set a new master password; the recovery code stays valid")
         if sidecar_path(vault.path).exists():
             _explain_recover_sync(console, vault)

@@ -21,7 +21,7 @@ from qvault.cli.io import Console
 from qvault.crypto import derive, newwallet, seed, verify
 from qvault.crypto.errors import CryptoError, ShareError
 from qvault.entries import build_entry, merged_fields
-from qvault.errors import EntryValidationError, PromptCancelled, VaultNotFound, WrongPassword
+from qvault.errors import PromptCancelled, VaultNotFound, WrongPassword
 from qvault.vault import Entry, Vault, keyslots
 
 if TYPE_CHECKING:

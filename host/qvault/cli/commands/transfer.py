@@ -11,12 +11,13 @@ from typing import Callable
 
 from qvault import importers
 from qvault.cli import session
+from qvault.cli.commands import admin
 from qvault.cli.io import Console
 from qvault.errors import PromptError
 from qvault.exporters import ExportError, bitwarden_csv, bitwarden_json, encrypted, fields, plainfile
 from qvault.importers import engine
 from qvault.importers.records import ReadOptions, SourceError
-from qvault.vault.kdf import FLOOR, KdfParams, calibrate
+from qvault.vault.kdf import calibrate
 
 PLAINTEXT_FORMATS = {"bitwarden-json": bitwarden_json.render, "csv": bitwarden_csv.render}
 PLAINTEXT_FLAG = "--i-understand-this-is-plaintext"
@@ -82,19 +83,6 @@ def import_entries(console: Console, args) -> int:
     return 0
 
 
-def _kdf_params(args) -> KdfParams | None:
-    values = (args.kdf_memory_kib, args.kdf_iterations, args.kdf_parallelism)
-    if all(value is None for value in values):
-        return None
-    params = KdfParams(
-        memory_kib=args.kdf_memory_kib or FLOOR.memory_kib,
-        iterations=args.kdf_iterations or FLOOR.iterations,
-        parallelism=args.kdf_parallelism or FLOOR.parallelism,
-    )
-    params.check()
-    return params
-
-
 def export_entries(console: Console, args) -> int:
     path = pathlib.Path(args.file).expanduser()
     if args.encrypted:
@@ -125,7 +113,7 @@ def _export_encrypted(console: Console, args, path: pathlib.Path) -> int:
         raise ExportError(f"{PLAINTEXT_FLAG} and --include-crypto-secrets apply to --format; an encrypted export always contains every field")
     if path.exists() and not args.force:
         raise ExportError(f"{path}: a file already exists; choose another name or pass --force to replace it")
-    params = _kdf_params(args)
+    params = admin.kdf_params_from_args(args)
     with session.open_unlocked(console, args) as vault:
         password = console.new_secret("Export password: ", "the export password")
         if not password:
