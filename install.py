@@ -234,17 +234,21 @@ class Installer:
                 f"(pip install {REPOSITORY}) or leave out --python"
             )
 
-    def ensure_venv(self, venv: pathlib.Path, record: dict) -> pathlib.Path:
-        """Create the venv when missing and (re)install this checkout into it."""
+    def ensure_venv(self, venv: pathlib.Path, record: dict, extras: tuple[str, ...] = ()) -> pathlib.Path:
+        """Create the venv when missing and (re)install this checkout into it.
+
+        extras names optional dependency groups of pyproject.toml, such as "server".
+        """
         python = self.layout.venv_python(venv)
         if not python.exists():
             self.say(f"create virtual environment {venv}")
             if not self.dry_run:
                 self.run([sys.executable, "-m", "venv", str(venv)], "create the virtual environment")
             record["venv"] = str(venv)
-        self.say(f"install Qvault from {REPOSITORY} into {venv}")
+        requirement = f"{REPOSITORY}[{','.join(extras)}]" if extras else str(REPOSITORY)
+        self.say(f"install Qvault from {requirement} into {venv}")
         if not self.dry_run:
-            self.run([str(python), "-m", "pip", "install", "--quiet", "--upgrade", str(REPOSITORY)], "pip install Qvault")
+            self.run([str(python), "-m", "pip", "install", "--quiet", "--upgrade", requirement], "pip install Qvault")
         return python
 
     @staticmethod
@@ -323,7 +327,7 @@ class Installer:
         if entry not in record["registry"]:
             record["registry"].append(entry)
 
-    def install(self, browsers, python_arg, venv_arg, vault_arg, user_data_dir) -> None:
+    def install(self, browsers, python_arg, venv_arg, vault_arg, user_data_dir, extras: tuple[str, ...] = ()) -> None:
         extension_ids = load_module("extension_ids.py")
         record = self.read_record()
         if self.layout.windows and any(character in str(self.layout.data) for character in WINDOWS_PATH_FORBIDDEN):
@@ -336,7 +340,7 @@ class Installer:
             self.make_dirs(self.layout.data, record)
         else:
             self.make_dirs(self.layout.data, record)
-            python = self.ensure_venv(absolute(venv_arg) if venv_arg else self.layout.data / "venv", record)
+            python = self.ensure_venv(absolute(venv_arg) if venv_arg else self.layout.data / "venv", record, extras)
             # Recorded now, so --uninstall finds the venv even if a later step fails.
             self.write_record(record)
             if not self.dry_run:
@@ -508,6 +512,8 @@ def parse_arguments(argv):
     parser.add_argument("--dry-run", action="store_true", help="print each step without changing any file or registry key")
     parser.add_argument("--venv", metavar="PATH", help="virtual environment to create or reuse (default: the venv folder in Qvault's install folder)")
     parser.add_argument("--python", metavar="PATH", help="use this interpreter, which already has Qvault installed, instead of a venv")
+    parser.add_argument("--with-server", action="store_true",
+                        help="also install the sync server's packages into the venv, for 'qvault serve'")
     parser.add_argument("--vault", metavar="PATH", help="vault file the host opens (default: the host's own default)")
     parser.add_argument("--user-data-dir", metavar="DIR",
                         help="write the manifest into DIR/NativeMessagingHosts, for a Chromium-family browser started with --user-data-dir=DIR")
@@ -556,7 +562,8 @@ def main(argv=None, *, registry=None, out=None, err=None) -> int:
             installer.uninstall(None if browsers is None else set(browsers))
         else:
             user_data_dir = absolute(arguments.user_data_dir) if arguments.user_data_dir else None
-            installer.install(browsers, arguments.python, arguments.venv, arguments.vault, user_data_dir)
+            extras = ("server",) if arguments.with_server else ()
+            installer.install(browsers, arguments.python, arguments.venv, arguments.vault, user_data_dir, extras)
     except InstallError as failure:
         print(f"install.py: error: {failure}", file=err)
         return 1

@@ -248,3 +248,18 @@ def test_doctor_windows_registry_dangling(home, monkeypatch, tmp_path):
     assert all(check.status == "error" for check in manifest_checks)
     assert "registry key HKCU\\Software\\Google\\Chrome\\NativeMessagingHosts" in manifest_checks[0].detail
     assert "does not exist" in manifest_checks[0].detail
+
+
+def test_doctor_terminal_pinentry(environment, tmp_path):
+    install(environment, "--browser", "chromium")
+    create_vault(environment)
+    curses = tmp_path / "bin" / "pinentry-curses"
+    curses.parent.mkdir()
+    curses.write_text("#!/bin/sh\necho OK\n")
+    curses.chmod(0o755)
+    environment = {**environment, "QVAULT_PINENTRY": str(curses)}
+
+    result = run_doctor(environment)
+    assert result.returncode == 1
+    assert "needs a terminal" in result.stdout
+    assert "QVAULT_PINENTRY" in result.stdout

@@ -180,6 +180,13 @@ def test_dry_run_venv(home):
     assert files_under(home) == []
 
 
+def test_dry_run_with_server(home):
+    result = run_installer(home, "--browser", "chromium", "--dry-run", "--with-server")
+    assert result.returncode == 0, result.stderr
+    assert f"would install Qvault from {REPOSITORY}[server]" in result.stdout
+    assert files_under(home) == []
+
+
 def test_extension_id_matches_key():
     manifest = json.loads((REPOSITORY / "extension" / "manifest.json").read_text())
     assert extension_id_from_key(manifest["key"]) == CHROMIUM_EXTENSION_IDS[0]

@@ -89,3 +89,14 @@ def test_serve_rejects_lone_tls_cert(capsys):
     status = main(["serve", "--tls-cert", "cert.pem"])
     assert status == 1
     assert "--tls-cert and --tls-key go together" in capsys.readouterr().err
+
+
+def test_serve_without_server_extra(monkeypatch, capsys):
+    # None in sys.modules makes "import uvicorn" raise ImportError, as when the
+    # 'server' extra was never installed.
+    monkeypatch.setitem(sys.modules, "uvicorn", None)
+    assert main(["serve", "--port", "0"]) == 1
+    error = capsys.readouterr().err
+    assert "qvault: error: the sync server's packages are not installed" in error
+    assert "qvault[server]" in error
+    assert "Traceback" not in error

@@ -117,9 +117,18 @@ class PinentryPrompt:
                 log.debug("pinentry sent an unknown line type during %s", step)
 
 
+def needs_terminal(program: str) -> bool:
+    """Return whether a pinentry (after resolving links) draws on a terminal.
+
+    The host started by a browser has no terminal, because the browser owns its
+    stdio, so such a pinentry fails there ("Inappropriate ioctl for device").
+    """
+    return os.path.basename(os.path.realpath(program)) in ("pinentry-curses", "pinentry-tty")
+
+
 def pinentry_usable_without_display(program: str) -> bool:
     """Return whether a pinentry can run here: graphical ones need a display."""
+    if needs_terminal(program):
+        return False
     name = os.path.basename(program)
-    if name in ("pinentry-curses", "pinentry-tty"):
-        return False  # The host has no terminal: the browser owns its stdio.
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or name == "pinentry-mac"

@@ -26,6 +26,7 @@ from qvault.cli import session
 from qvault.cli.io import Console
 from qvault.errors import PromptError, VaultError
 from qvault.prompt import find_prompt
+from qvault.prompt.pinentry import needs_terminal
 from qvault.vault import container
 from qvault.vault import format as vault_format
 
@@ -336,6 +337,13 @@ def check_prompt() -> Check:
     except PromptError as failure:
         return Check(ERROR, "prompt", f"{failure}; without a prompt the extension cannot unlock the vault")
     program = getattr(prompt, "program", None)
+    if program and needs_terminal(program):
+        return Check(
+            ERROR,
+            "prompt",
+            f"pinentry {program} needs a terminal, which the host started by a browser does not have; "
+            "set QVAULT_PINENTRY to a graphical pinentry (pinentry-gnome3, pinentry-qt)",
+        )
     if program is not None:
         return Check(OK, "prompt", f"pinentry {program}")
     return Check(OK, "prompt", f"{type(prompt).__name__} (no graphical pinentry found; the host falls back to a Tk dialog)")

@@ -53,7 +53,13 @@ def register(command: Callable[[str, Callable, str], argparse.ArgumentParser]) -
 
 
 def serve(console: Console, args: argparse.Namespace) -> int:
-    import uvicorn
+    try:
+        import uvicorn
+    except ImportError:
+        raise ServeError(
+            "the sync server's packages are not installed; install them with "
+            "\"pip install 'qvault[server]'\" in Qvault's environment, or run install.py with --with-server"
+        ) from None
 
     from qvault.sync.server import ServerConfig, create_app
     from qvault.sync.storage import SyncStorageError, open_storage
