@@ -75,7 +75,7 @@ def test_random_requests_all_answered(tmp_path, messages):
     assert status == 0
     assert len(replies) == len(messages)
     for reply in replies:
-        assert set(reply) <= {"id", "ok", "error", "protocol", "host_version", "state", "entries", "idle_lock_seconds"}
+        assert set(reply) <= {"id", "ok", "error", "protocol", "host_version", "state", "entries", "idle_lock_seconds", "sync"}
 
 
 def test_unexpected_exception_is_internal(tmp_path):

@@ -63,8 +63,9 @@ def _add_log_file() -> None:
     logging.getLogger("qvault").addHandler(handler)
 
 
-def _idle_seconds() -> float:
-    configured = os.environ.get("QVAULT_IDLE_LOCK_SECONDS")
+def _positive_seconds(variable: str, default: float) -> float:
+    """Return the environment variable as a positive number of seconds, else default."""
+    configured = os.environ.get(variable)
     if configured:
         try:
             value = float(configured)
@@ -72,8 +73,8 @@ def _idle_seconds() -> float:
                 return value
         except ValueError:
             pass
-        log.warning("QVAULT_IDLE_LOCK_SECONDS=%r is not a positive number; using %d", configured, limits.IDLE_LOCK_SECONDS_DEFAULT)
-    return limits.IDLE_LOCK_SECONDS_DEFAULT
+        log.warning("%s=%r is not a positive number; using %d", variable, configured, default)
+    return default
 
 
 def serve(session, frames_in, frames_out, caller: str | None, allowed_callers: list[str], after_first_reply=None) -> int:
@@ -149,7 +150,13 @@ def main(argv: list[str] | None = None, *, allowed_callers: list[str] | None = N
         from qvault.paths import default_vault_path
 
         path = os.fspath(default_vault_path())
-    session = Session(path, idle_seconds=_idle_seconds())
+    from qvault.native.background_sync import SYNC_INTERVAL_SECONDS_DEFAULT
+
+    session = Session(
+        path,
+        idle_seconds=_positive_seconds("QVAULT_IDLE_LOCK_SECONDS", limits.IDLE_LOCK_SECONDS_DEFAULT),
+        sync_interval_seconds=_positive_seconds("QVAULT_SYNC_INTERVAL_SECONDS", SYNC_INTERVAL_SECONDS_DEFAULT),
+    )
 
     def stop(signal_number, _frame):
         log.info("signal %d received; locking and exiting", signal_number)

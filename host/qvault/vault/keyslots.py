@@ -70,14 +70,27 @@ def decode_code(text: str, expected_bytes: int, what: str) -> bytes:
     return raw
 
 
-def _password_kek(vault_id: bytes, slot: KeySlot, password: str, secret_key: bytes | None) -> bytes:
+def stretch_password(slot: KeySlot, password: str) -> bytes:
+    """Run Argon2id on the password with the slot's parameters and salt; the caller wipes the result.
+
+    Raises KdfParametersRejected before deriving when the parameters are out of bounds.
+    """
     assert slot.params is not None
     slot.params.check()
-    stretched = derive(normalize_password(password), slot.salt, slot.params)
+    return derive(normalize_password(password), slot.salt, slot.params)
+
+
+def _password_kek(vault_id: bytes, slot: KeySlot, password: str, secret_key: bytes | None) -> bytes:
+    stretched = stretch_password(slot, password)
+    try:
+        return _kek_from_stretched(vault_id, stretched, secret_key)
+    finally:
+        crypto.wipe(stretched)
+
+
+def _kek_from_stretched(vault_id: bytes, stretched: bytes, secret_key: bytes | None) -> bytes:
     material = stretched + (secret_key or b"")
-    kek = crypto.hkdf_sha256(material, vault_id, format.LABEL_PASSWORD_KEK)
-    crypto.wipe(stretched)
-    return kek
+    return crypto.hkdf_sha256(material, vault_id, format.LABEL_PASSWORD_KEK)
 
 
 def make_password_slot(
@@ -101,9 +114,22 @@ def make_recovery_slot(vault_id: bytes, vault_key: bytes, recovery_code: bytes) 
 
 def open_password_slot(vault_id: bytes, slot: KeySlot, password: str, secret_key: bytes | None) -> bytes:
     """Return the vault key, or raise WrongPassword (or KdfParametersRejected first)."""
-    if slot.needs_secret_key and not secret_key:
-        raise WrongPassword("this vault needs its secret key as well as the password; pass --secret-key-file")
-    kek = _password_kek(vault_id, slot, password, secret_key if slot.needs_secret_key else None)
+    require_secret_key(slot, secret_key)
+    stretched = stretch_password(slot, password)
+    try:
+        return open_password_slot_stretched(vault_id, slot, stretched, secret_key)
+    finally:
+        crypto.wipe(stretched)
+
+
+def open_password_slot_stretched(vault_id: bytes, slot: KeySlot, stretched: bytes, secret_key: bytes | None) -> bytes:
+    """Return the vault key from stretch_password's output, or raise WrongPassword.
+
+    For callers that derive another key from the same Argon2id output (the sync
+    auth key), so that unlocking costs one Argon2id run.
+    """
+    require_secret_key(slot, secret_key)
+    kek = _kek_from_stretched(vault_id, stretched, secret_key if slot.needs_secret_key else None)
     try:
         return crypto.aead_decrypt(kek, slot.nonce, slot.wrapped_key, slot.associated_data(vault_id), "password slot")
     except IntegrityError:
@@ -111,6 +137,12 @@ def open_password_slot(vault_id: bytes, slot: KeySlot, password: str, secret_key
         raise WrongPassword(f"wrong master password{hint}") from None
     finally:
         crypto.wipe(kek)
+
+
+def require_secret_key(slot: KeySlot, secret_key: bytes | None) -> None:
+    """Raise WrongPassword when the slot needs the secret key and none was given."""
+    if slot.needs_secret_key and not secret_key:
+        raise WrongPassword("this vault needs its secret key as well as the password; pass --secret-key-file")
 
 
 def open_recovery_slot(vault_id: bytes, slot: KeySlot, recovery_code: bytes) -> bytes:

@@ -81,6 +81,7 @@ def save_login(session, url: str, username: str, password: str, title: str | Non
         )
         entry = vault.add_entry(metadata, secret)
         log.info("save_login: created entry %s", entry.id)
+        session.request_sync()
         return {"entry_id": entry.id, "revision": entry.revision, "created": True}
 
     if expected_revision is None:
@@ -94,4 +95,5 @@ def save_login(session, url: str, username: str, password: str, title: str | Non
     metadata, secret = build_entry("login", fields)
     updated = vault.update_entry(entry_id, expected_revision, metadata, secret)
     log.info("save_login: updated entry %s to revision %d", entry_id, updated.revision)
+    session.request_sync()
     return {"entry_id": updated.id, "revision": updated.revision, "created": False}

@@ -21,9 +21,10 @@ def hello(session, protocol: int) -> dict:
 
 @verb("status")
 def status(session) -> dict:
+    """Report the vault state, the entry count and the background sync's state; no network."""
     state = session.state()
     entries = len(session.vault().entries()) if state == "unlocked" else None
-    return {"state": state, "entries": entries, "idle_lock_seconds": int(session.idle_seconds)}
+    return {"state": state, "entries": entries, "idle_lock_seconds": int(session.idle_seconds), "sync": session.sync_status()}
 
 
 @verb("unlock")

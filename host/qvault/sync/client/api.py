@@ -17,7 +17,7 @@ import httpx
 
 from qvault import limits
 from qvault.errors import IntegrityError
-from qvault.sync.client.errors import ServerError, ServerIntegrityError, SyncError
+from qvault.sync.client.errors import ServerError, ServerIntegrityError, SyncError, TransportError
 from qvault.vault.kdf import KdfParams
 from qvault.vault.replica import RawRow, check_row_shape
 
@@ -308,7 +308,7 @@ class ApiClient:
                 content = _read_capped(response, what)
         except httpx.HTTPError as error:
             log.warning("sync %s to %s failed: %s", what, self.server_url, type(error).__name__)
-            raise SyncError(f"{what}: could not reach the sync server at {self.server_url} ({type(error).__name__}); check the URL and your network, then retry") from None
+            raise TransportError(f"{what}: could not reach the sync server at {self.server_url} ({type(error).__name__}); check the URL and your network, then retry") from None
         if response.status_code >= 400:
             raise _server_error(response, content, what)
         if response.status_code == 204 or not content:

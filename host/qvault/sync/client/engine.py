@@ -71,6 +71,27 @@ class SyncSession:
         Settings equal to this vault's own password slot are pinned: a password
         change stored them on the server and in the vault but not yet here.
         """
+        local_slot = self._check_server_settings()
+        needs_secret_key = local_slot.needs_secret_key
+        auth_key = auth.derive_auth_key(
+            self.state.vault_id, self.state.salt, self.state.kdf, password, secret_key if needs_secret_key else None
+        )
+        self.api.login(self.state.email, auth_key)
+
+    def login_with_auth_key(self, auth_key: bytes) -> None:
+        """Log in with an auth key derived from this vault's password slot (auth.unlock_with_auth_key).
+
+        Checks the server's settings as login() does. Such a key is valid only while
+        the pinned settings equal the password slot's. A successful check always
+        leaves them equal, and the comparison below guards that invariant.
+        """
+        local_slot = self._check_server_settings()
+        if (self.state.kdf, self.state.salt) != (local_slot.params, local_slot.salt):
+            raise SyncError(f"{self.state.path}: the pinned KDF settings differ from the vault's password slot; run 'qvault sync'")
+        self.api.login(self.state.email, auth_key)
+
+    def _check_server_settings(self) -> keyslots.KeySlot:
+        """Compare prelogin's KDF settings with the pinned ones and the password slot's; return the slot."""
         unverified = self.api.prelogin(self.state.email)
         local_slot = password_slot(self.vault)
         server_settings = (unverified.kdf, unverified.salt)
@@ -94,11 +115,7 @@ class SyncSession:
                 f"setup ({_describe(self.state.kdf)}); refusing to log in. If the master password was changed on "
                 "another device, run 'qvault passwd' here and enter that password as the new one"
             )
-        needs_secret_key = local_slot.needs_secret_key
-        auth_key = auth.derive_auth_key(
-            self.state.vault_id, self.state.salt, self.state.kdf, password, secret_key if needs_secret_key else None
-        )
-        self.api.login(self.state.email, auth_key)
+        return local_slot
 
     def sync(self) -> SyncReport:
         """Pull, merge, push until the server accepts the push or nothing is left to push."""

@@ -7,6 +7,10 @@ class SyncError(QvaultError):
     """Sync could not complete: the server is unreachable, returned an error, or sync is not set up."""
 
 
+class TransportError(SyncError):
+    """The server could not be reached or the request timed out, so a later retry may succeed."""
+
+
 class ServerError(SyncError):
     """The server returned an HTTP error; `code` is its snake_case error code."""
 
