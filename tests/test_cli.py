@@ -12,6 +12,8 @@ import sys
 import pytest
 
 from qvault.cli import clipboard, session
+from qvault.cli.io import Console
+from qvault.errors import PromptError
 from qvault.cli.main import main
 
 PASSWORD = "correct horse battery staple"
@@ -112,6 +114,39 @@ def test_process_missing_vault(tmp_path):
     assert result.stderr.startswith("qvault: error: ")
     assert "no vault here" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_vault_option_folder(tmp_path):
+    result = run(tmp_path, "list", lines=[PASSWORD])
+
+    assert result.code == 1
+    assert "is a folder, not a vault file" in result.stderr
+    assert "no vault here" not in result.stderr
+
+
+class TerminalInput(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_new_secret_mismatch_message(monkeypatch):
+    answers = iter(["first", "second"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt, stream: next(answers))
+    console = Console(TerminalInput(), io.StringIO(), io.StringIO(), lambda: 0.0, password_stdin=False)
+
+    with pytest.raises(PromptError) as raised:
+        console.new_secret("New master password: ", "the new master password")
+
+    assert str(raised.value) == "the new master password and its repetition differ; nothing was changed"
+
+
+def test_list_aligns_titles(vault):
+    add_login(vault, "github.com")
+    add_login(vault, "GitLab")
+
+    listed = run(vault, "list", lines=[PASSWORD]).stdout.splitlines()
+
+    assert [line.index("octo") for line in listed] == [len("12345678  login     github.com  ")] * 2
 
 
 def test_process_ambiguous_query(vault):
@@ -447,7 +482,7 @@ def test_backup_and_verify(vault, tmp_path):
     assert backed_up.code == 0, backed_up.stderr
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600
     assert verified.code == 0, verified.stderr
-    assert verified.stdout.startswith("ok: 1 entries")
+    assert verified.stdout.startswith("ok: 1 entry decrypted")
     assert run(copy, "get", "password", entry_id, lines=[PASSWORD]).stdout == "s3cret pw\n"
     again = run(vault, "backup", str(copy))
     assert again.code == 1
@@ -466,6 +501,8 @@ def test_verify_detects_tampering(vault):
 
     assert result.code == 1
     assert "qvault: error" in result.stderr
+    assert result.stderr.count(entry_id) == 1
+    assert "1 of 1 entry failed to decrypt" in result.stderr
 
 
 # copy

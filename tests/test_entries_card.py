@@ -54,6 +54,12 @@ def test_expiry_month_rejected():
         build_entry("card", {"title": "x", "expiry": "13/27"})
 
 
+def test_expiry_error_hides_value():
+    with pytest.raises(EntryValidationError, match="the value is not a date") as raised:
+        build_entry("card", {"title": "x", "expiry": "sept 2027"})
+    assert "sept 2027" not in str(raised.value)
+
+
 def test_amex_cvv_needs_four_digits():
     with pytest.raises(EntryValidationError, match="expected 4 digits"):
         build_entry("card", {"title": "x", "number": "378282246310005", "cvv": "123"})

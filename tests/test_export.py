@@ -174,7 +174,20 @@ def test_encrypted_wrong_password(source, tmp_path):
     restored = new_vault(tmp_path, "restored.qvault")
     result = run(restored, "import", "qvault", str(target), lines=(PASSWORD, "wrong"))
     assert result.status == 1
-    assert "password" in result.stderr
+    assert "wrong export password" in result.stderr
+    assert "wrong master password" not in result.stderr
+    assert "qvault recover" not in result.stderr
+    assert open_entries(restored) == {}
+
+
+def test_encrypted_wrong_master_password(source, tmp_path):
+    target = tmp_path / "backup.qvault"
+    run(source[0], "export", "--encrypted", str(target), *FLOOR_OPTIONS, lines=(PASSWORD, EXPORT_PASSWORD))
+    restored = new_vault(tmp_path, "restored.qvault")
+    result = run(restored, "import", "qvault", str(target), lines=("wrong", EXPORT_PASSWORD))
+    assert result.status == 1
+    assert "wrong master password" in result.stderr
+    assert "export password" not in result.stderr
     assert open_entries(restored) == {}
 
 

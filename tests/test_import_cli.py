@@ -95,6 +95,26 @@ def test_import_wrong_format(tmp_path):
     assert "not a Firefox CSV export: missing column(s)" in result.stderr
 
 
+def test_import_header_quote_hides_password(tmp_path):
+    vault = new_vault(tmp_path)
+    source = tmp_path / "badq.csv"
+    source.write_text('name,url,"username,password,note\nA,https://a.example,u,hunter2-secret,\n')
+    result = run(vault, "import", "chrome", str(source))
+    assert result.status == 1
+    assert "badq.csv line 1: invalid CSV header" in result.stderr
+    assert "hunter2-secret" not in result.stderr
+    assert open_entries(vault) == {}
+
+
+def test_import_report_singular(tmp_path):
+    vault = new_vault(tmp_path)
+    source = tmp_path / "one.csv"
+    source.write_text("name,url,username,password\nA,https://a.example,u,p\n")
+    result = run(vault, "import", "chrome", str(source))
+    assert result.status == 0, result.stderr
+    assert "Imported 1 entry from chrome" in result.stdout
+
+
 def test_import_report_hides_passwords(tmp_path):
     vault = new_vault(tmp_path)
     result = run(vault, "import", "chrome", str(DATA / "chrome.csv"))

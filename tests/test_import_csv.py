@@ -162,8 +162,34 @@ def test_undecodable_file_rejected(tmp_path):
 
 
 def test_missing_columns_rejected():
-    with pytest.raises(SourceError, match="missing column"):
+    with pytest.raises(SourceError, match="missing column") as raised:
         plan("firefox", DATA / "chrome.csv")
+    assert "header on line 1 has 5 columns, including password, url, username" in str(raised.value)
+
+
+def test_header_stray_quote_rejected(tmp_path):
+    path = tmp_path / "quote.csv"
+    path.write_text('name,url,"username,password,note\nA,https://a.example,u,hunter2-secret,\n')
+    with pytest.raises(SourceError, match="line 1: invalid CSV header: a quote") as raised:
+        plan("chrome", path)
+    assert "hunter2-secret" not in str(raised.value)
+    assert "missing column" not in str(raised.value)
+
+
+def test_header_line_after_blank_lines(tmp_path):
+    path = tmp_path / "quote.csv"
+    path.write_text('\n\nname,"url,username,password\nA,https://a.example,u,hunter2-secret\n')
+    with pytest.raises(SourceError, match="line 3: invalid CSV header"):
+        plan("chrome", path)
+
+
+def test_headerless_file_hides_values(tmp_path):
+    path = tmp_path / "noheader.csv"
+    path.write_text("GitHub,https://github.com,ann,hunter2-secret\n")
+    with pytest.raises(SourceError, match="missing column") as raised:
+        plan("chrome", path)
+    assert "hunter2-secret" not in str(raised.value)
+    assert "none of them a Chrome column" in str(raised.value)
 
 
 def test_empty_file_rejected(tmp_path):
@@ -259,6 +285,22 @@ def test_detect_unknown_header(tmp_path):
     path.write_text("a,b,c\n1,2,3\n")
     with pytest.raises(SourceError, match="cannot tell the format"):
         detect.detect(path)
+
+
+def test_detect_headerless_hides_values(tmp_path):
+    path = tmp_path / "noheader.csv"
+    path.write_text("GitHub,https://github.com,ann,hunter2-secret\n")
+    with pytest.raises(SourceError, match="cannot tell the format") as raised:
+        detect.detect(path)
+    assert "hunter2-secret" not in str(raised.value)
+
+
+def test_detect_stray_quote_rejected(tmp_path):
+    path = tmp_path / "quote.csv"
+    path.write_text('name,url,"username,password,note\nA,https://a.example,u,hunter2-secret,\n')
+    with pytest.raises(SourceError, match="line 1: invalid CSV header") as raised:
+        detect.detect(path)
+    assert "hunter2-secret" not in str(raised.value)
 
 
 def test_file_size_limit(tmp_path, monkeypatch):

@@ -133,6 +133,9 @@ def test_canonical_uri_round_trip():
         ("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&digits=six", "digits 'six' is not a whole number"),
         ("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&period=0", "period 0 is outside"),
         ("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&encoder=steam", "encoder 'steam'"),
+        ("otpauth:/totp/Foo?secret=JBSWY3DPEHPK3PXP", "not a valid otpauth:// URI"),
+        ("OTPAUTH:totp/Foo?secret=JBSWY3DPEHPK3PXP", "not a valid otpauth:// URI"),
+        ("https://example.com/?secret=JBSWY3DPEHPK3PXP", "'https' URI is not a TOTP secret"),
     ],
 )
 def test_invalid_input_rejected(value, phrase):
@@ -144,6 +147,12 @@ def test_error_never_echoes_secret():
     with pytest.raises(EntryValidationError) as raised:
         totp.parse("JBSWY3DPEHPK3PX1")
     assert "JBSWY3DPEHPK3PX1" not in str(raised.value)
+
+
+def test_malformed_uri_hides_secret():
+    with pytest.raises(EntryValidationError) as raised:
+        totp.parse("otpauth:/totp/Foo?secret=JBSWY3DPEHPK3PXP")
+    assert "JBSWY3DPEHPK3PXP" not in str(raised.value)
 
 
 def test_repr_hides_secret():

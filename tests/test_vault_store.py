@@ -64,6 +64,11 @@ def test_open_missing_raises(tmp_path):
         Vault.open(tmp_path / "absent.qvault")
 
 
+def test_open_folder_raises(tmp_path):
+    with pytest.raises(VaultNotFound, match="is a folder, not a vault file; pass the vault file"):
+        Vault.open(tmp_path)
+
+
 def test_open_wrong_password(vault_path):
     vault = Vault.open(vault_path)
     with pytest.raises(WrongPassword, match="wrong master password"):
@@ -281,6 +286,18 @@ def test_row_deleted_detected(tmp_path):
     with pytest.raises(IntegrityError, match="do not match the manifest"):
         reopened.unlock(PASSWORD)
     assert not reopened.unlocked
+
+
+def test_row_modified_detected(tmp_path):
+    path = tmp_path / "v.qvault"
+    vault, _ = create_vault(path)
+    expected = add_sample_entries(vault)
+    vault.close()
+    execute(path, "UPDATE entries SET updated_at = updated_at + 1 WHERE id = ?", (next(iter(expected)),))
+
+    reopened = Vault.open(path)
+    with pytest.raises(IntegrityError, match="failed the integrity check; an entry was modified, damaged"):
+        reopened.unlock(PASSWORD)
 
 
 def test_row_replay_detected(tmp_path):

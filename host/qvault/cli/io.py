@@ -64,7 +64,7 @@ class Console:
         if not self.password_stdin:
             again = self.secret("Repeat: ", what)
             if again != value:
-                raise PromptError(f"the two {what} entries differ; nothing was changed")
+                raise PromptError(f"{what} and its repetition differ; nothing was changed")
         return value
 
     def line(self, prompt: str, what: str) -> str:

@@ -21,11 +21,14 @@ from qvault.cli.commands import serve as serve_command
 from qvault.cli.io import Console
 from qvault.entries import TYPES, generator
 from qvault.errors import AmbiguousQuery, QvaultError, WrongPassword
+from qvault.importers.records import WrongSourcePassword
 
 log = logging.getLogger(__name__)
 
 _HINTS = {
     WrongPassword: "passwords are case-sensitive; 'qvault recover' resets a forgotten one with the recovery code",
+    WrongSourcePassword: "passwords are case-sensitive; this is the password of the file being imported, "
+    "not your master password, which is checked after it",
 }
 
 

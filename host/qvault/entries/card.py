@@ -72,7 +72,7 @@ def _expiry(fields: dict) -> str | None:
         month, year = int(match.group(1)), int(match.group(2))
         year = year + 2000 if year < 100 else year
     else:
-        raise EntryValidationError(f"field 'expiry': {value!r} is not a date like 09/27 or 09/2027")
+        raise EntryValidationError("field 'expiry': the value is not a date like 09/27 or 09/2027")
     if not 1 <= month <= 12:
         raise EntryValidationError(f"field 'expiry': month {month} is not between 1 and 12")
     return f"{month:02d}/{year}"

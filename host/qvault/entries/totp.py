@@ -76,6 +76,19 @@ def _bounded_int(value: str, name: str, minimum: int, maximum: int) -> int:
     return number
 
 
+def _reject_other_uri(text: str) -> None:
+    """Raise for a value with a URI scheme, which Base32 never contains, before it is read as a secret.
+
+    A mistyped 'otpauth:/totp/...' would otherwise be reported as 'not Base32'.
+    """
+    scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", text)
+    if scheme is None:
+        return
+    if scheme.group(1).lower() == "otpauth":
+        raise _error("the value is not a valid otpauth:// URI; expected otpauth://totp/LABEL?secret=BASE32")
+    raise _error(f"a {scheme.group(1)!r} URI is not a TOTP secret; expected a Base32 secret or an otpauth://totp/ URI")
+
+
 def parse(text: str) -> TotpParams:
     """Parse a Base32 secret or an otpauth://totp/ URI; raise EntryValidationError."""
     if not isinstance(text, str):
@@ -84,6 +97,7 @@ def parse(text: str) -> TotpParams:
     if len(text) > URI_MAX_CHARS:
         raise _error(f"value is {len(text)} characters long; the maximum is {URI_MAX_CHARS}")
     if not text.lower().startswith("otpauth://"):
+        _reject_other_uri(text)
         return TotpParams(secret=decode_secret(text))
 
     parts = urllib.parse.urlsplit(text)

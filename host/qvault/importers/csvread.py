@@ -91,15 +91,45 @@ def decode(data: bytes, path: pathlib.Path, encoding: str | None, notices: list[
     return text
 
 
-def header_of(text: str) -> list[str]:
-    """Return the lower-cased names in the first CSV record, or [] for an empty file."""
-    for row in csv.reader(io.StringIO(text, newline="")):
-        if row:
-            return [name.strip().lower() for name in row]
-    return []
+@dataclasses.dataclass
+class CsvHeader:
+    """The lower-cased column names of a CSV file and the physical line they are on."""
+
+    names: list[str]
+    line: int
 
 
-def rows(text: str, path: pathlib.Path, problems: list[Problem]) -> tuple[list[str], Iterator[CsvRow]]:
+def _read_header(reader, path: pathlib.Path) -> CsvHeader | None:
+    """Read the first non-blank record of reader as the header, or return None for an empty file.
+
+    A header that runs over several physical lines has an unclosed quote, because
+    column names never contain line breaks. Its names would swallow the records
+    below it, passwords included, so it is a syntax error, reported by line number.
+    """
+    start = 1
+    try:
+        for values in reader:
+            if values:
+                break
+            start = reader.line_num + 1
+        else:
+            return None
+    except csv.Error as error:
+        raise SourceError(f"{path} line {reader.line_num}: invalid CSV header ({error}); nothing was imported") from None
+    if reader.line_num > start:
+        raise SourceError(
+            f"{path} line {start}: invalid CSV header: a quote opened in the header is not closed on that line; "
+            "fix the quote and import again"
+        )
+    return CsvHeader([name.strip().lower() for name in values], start)
+
+
+def header_of(text: str, path: pathlib.Path) -> CsvHeader | None:
+    """Return the header of a CSV text, or None for an empty file. A broken header raises SourceError."""
+    return _read_header(csv.reader(io.StringIO(text, newline=""), strict=False), path)
+
+
+def rows(text: str, path: pathlib.Path, problems: list[Problem]) -> tuple[CsvHeader, Iterator[CsvRow]]:
     """Return the header and an iterator of its records.
 
     A record with more or fewer values than the header becomes a Problem, because
@@ -107,18 +137,10 @@ def rows(text: str, path: pathlib.Path, problems: list[Problem]) -> tuple[list[s
     wrong field. A CSV syntax error stops the import as a whole (SourceError).
     """
     reader = csv.reader(io.StringIO(text, newline=""), strict=False)
-    header: list[str] = []
-    consumed = 0
-    try:
-        for values in reader:
-            consumed = reader.line_num
-            if values:
-                header = [name.strip().lower() for name in values]
-                break
-    except csv.Error as error:
-        raise SourceError(f"{path} line {reader.line_num}: invalid CSV header ({error})") from None
-    if not header:
+    header = _read_header(reader, path)
+    if header is None:
         raise SourceError(f"{path}: the file is empty; expected a CSV header line")
+    consumed = reader.line_num
 
     def records() -> Iterator[CsvRow]:
         nonlocal consumed
@@ -132,23 +154,37 @@ def rows(text: str, path: pathlib.Path, problems: list[Problem]) -> tuple[list[s
             start, consumed = consumed + 1, reader.line_num
             if not values or all(not value.strip() for value in values):
                 continue
-            if len(values) != len(header):
+            if len(values) != len(header.names):
                 problems.append(
-                    Problem(f"line {start}", f"the record has {len(values)} values but the header has {len(header)} columns")
+                    Problem(f"line {start}", f"the record has {len(values)} values but the header has {len(header.names)} columns")
                 )
                 continue
-            yield CsvRow(start, dict(zip(header, values)))
+            yield CsvRow(start, dict(zip(header.names, values)))
 
     return header, records()
 
 
-def require(header: list[str], columns: set[str], path: pathlib.Path, format_name: str) -> None:
+def describe_known(header: CsvHeader, known: set[str], format_name: str) -> str:
+    """Describe a header by its column count and the names in known.
+
+    Only names from known are quoted: a file without a header has a record on its
+    first line, and that record's other values may be passwords.
+    """
+    found = sorted(set(header.names) & known)
+    count = len(header.names)
+    columns = f"{count} column{'' if count == 1 else 's'}"
+    if not found:
+        return f"the header on line {header.line} has {columns}, none of them a {format_name} column"
+    return f"the header on line {header.line} has {columns}, including {', '.join(found)}"
+
+
+def require(header: CsvHeader, columns: set[str], path: pathlib.Path, format_name: str) -> None:
     """Raise SourceError naming the columns a format needs but the header lacks."""
-    missing = sorted(columns - set(header))
+    missing = sorted(columns - set(header.names))
     if missing:
         raise SourceError(
-            f"{path}: not a {format_name} CSV export: missing column(s) {', '.join(missing)} "
-            f"(header: {', '.join(header)})"
+            f"{path}: not a {format_name} CSV export: missing column(s) {', '.join(missing)}; "
+            f"{describe_known(header, columns, format_name)}"
         )
 
 

@@ -81,9 +81,12 @@ def _json_format(path: pathlib.Path) -> str:
 
 def _csv_format(path: pathlib.Path, encoding: str | None) -> str:
     text = csvread.decode(csvread.read_bytes(path), path, encoding, [])
-    header = set(csvread.header_of(text))
+    header = csvread.header_of(text, path)
+    if header is None:
+        raise SourceError(f"{path}: the file is empty; expected a CSV header line")
     for name, columns in CSV_SIGNATURES:
-        if columns <= header:
+        if columns <= set(header.names):
             return name
-    columns = ", ".join(sorted(header)) or "nothing"
-    raise SourceError(f"{path}: cannot tell the format from the header ({columns}); name the format instead of 'auto'")
+    known = set().union(*(columns for _, columns in CSV_SIGNATURES))
+    description = csvread.describe_known(header, known, "known")
+    raise SourceError(f"{path}: cannot tell the format from the header ({description}); name the format instead of 'auto'")

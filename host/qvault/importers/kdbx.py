@@ -13,7 +13,7 @@ import pathlib
 import urllib.parse
 
 from qvault.errors import EntryValidationError
-from qvault.importers.records import Draft, ParsedSource, ReadOptions, SourceError
+from qvault.importers.records import Draft, ParsedSource, ReadOptions, SourceError, WrongSourcePassword
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def read(path: pathlib.Path, options: ReadOptions) -> ParsedSource:
     try:
         database = pykeepass.PyKeePass(str(path), password=password or None, keyfile=options.keyfile)
     except CredentialsError:
-        raise SourceError(f"{path}: wrong password or key file for this KeePass database") from None
+        raise WrongSourcePassword(f"{path}: wrong password or key file for this KeePass database") from None
     except (HeaderChecksumError, PayloadChecksumError):
         raise SourceError(f"{path}: the KeePass database is damaged (checksum mismatch)") from None
     except FileNotFoundError as error:

@@ -8,8 +8,8 @@ overwrite the same entries in the target vault.
 import pathlib
 
 from qvault.entries import merged_fields
-from qvault.errors import VaultError
-from qvault.importers.records import ImportRecord, ParsedSource, ReadOptions, SourceError
+from qvault.errors import VaultError, WrongPassword
+from qvault.importers.records import ImportRecord, ParsedSource, ReadOptions, SourceError, WrongSourcePassword
 from qvault.vault import Vault
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -24,7 +24,15 @@ def read(path: pathlib.Path, options: ReadOptions) -> ParsedSource:
         raise SourceError(f"{path}: not a Qvault export ({error})") from None
     parsed = ParsedSource("qvault")
     with backup:
-        backup.unlock(options.ask_password("Export password: ", "the export password"))
+        try:
+            backup.unlock(options.ask_password("Export password: ", "the export password"))
+        except WrongPassword:
+            # The export's slot raises the vault's 'wrong master password', which would
+            # send the user to reset a master password that may well be right.
+            raise WrongSourcePassword(
+                f"{path}: wrong export password; it is the password typed at 'qvault export --encrypted', "
+                "not the master password"
+            ) from None
         for entry in sorted(backup.entries(), key=lambda entry: (entry.title.casefold(), entry.id)):
             fields = merged_fields(entry.metadata, backup.get_secret(entry.id))
             parsed.records.append(ImportRecord(f"entry {entry.id} ({entry.title})", entry.type, fields, entry_id=entry.id))

@@ -26,6 +26,10 @@ class SourceError(QvaultError):
     """The source file cannot be read or parsed as a whole, so nothing is imported."""
 
 
+class WrongSourcePassword(SourceError):
+    """The source file's own password (or key file) did not open it. The master password is not involved."""
+
+
 @dataclasses.dataclass
 class ReadOptions:
     """Reader settings besides the path: --encoding, a password prompt, --keyfile."""

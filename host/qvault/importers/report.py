@@ -4,6 +4,7 @@ import collections
 import dataclasses
 import re
 
+from qvault import plural
 from qvault.importers.records import Problem
 
 
@@ -29,12 +30,18 @@ class ImportReport:
     def summary(self) -> str:
         by_type = ", ".join(f"{count} {entry_type}" for entry_type, count in sorted(self.counts.items()))
         detail = f": {by_type}" if by_type else ""
-        replaced = f" ({self.replaced} replacing existing entries)" if self.replaced else ""
+        replaced = ""
+        if self.replaced == 1:
+            replaced = " (1 replacing an existing entry)"
+        elif self.replaced:
+            replaced = f" ({self.replaced} replacing existing entries)"
+        total = plural.entries(self.total)
         if self.dry_run:
-            return f"Would import {self.total} entries from {self.format} {self.source}{detail}{replaced}; dry run, nothing was written"
+            return f"Would import {total} from {self.format} {self.source}{detail}{replaced}; dry run, nothing was written"
         if not self.written:
-            return f"Imported nothing from {self.format} {self.source}; {self.total} entries were ready{detail}"
-        return f"Imported {self.total} entries from {self.format} {self.source}{detail}{replaced}"
+            ready = "was" if self.total == 1 else "were"
+            return f"Imported nothing from {self.format} {self.source}; {total} {ready} ready{detail}"
+        return f"Imported {total} from {self.format} {self.source}{detail}{replaced}"
 
     def sort(self) -> None:
         """Order each list by its place in the source ('line 9' before 'line 10')."""

@@ -141,6 +141,8 @@ class Vault:
         (a newer version: upgrade Qvault) or StorageError.
         """
         path = pathlib.Path(path)
+        if path.is_dir():
+            raise VaultNotFound(f"{path}: is a folder, not a vault file; pass the vault file itself with --vault PATH")
         if not path.is_file():
             raise VaultNotFound(f"{path}: no vault here; create one with 'qvault init' or pass --vault PATH")
         connection = container.connect(path, create=False)
@@ -559,7 +561,8 @@ class Vault:
         if self._accumulator != accumulator:
             self.lock()
             raise IntegrityError(
-                f"{self.path}: the entries do not match the manifest; a row was added, removed or replayed"
+                f"{self.path}: the entries do not match the manifest, so they failed the integrity check; "
+                "an entry was modified, damaged, added, removed or replayed"
             )
         self._counter = counter
 

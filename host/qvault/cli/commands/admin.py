@@ -5,6 +5,7 @@ import os
 import pathlib
 import sqlite3
 
+from qvault import plural
 from qvault.cli import session
 from qvault.cli.commands import sync as sync_command
 from qvault.cli.io import Console
@@ -232,10 +233,14 @@ def verify(console: Console, args) -> int:
                 console.info(f"qvault: warning: entry {entry.id} '{entry.title}' no longer validates: {error}")
             except QvaultError as error:
                 problems += 1
-                console.info(f"qvault: error: entry {entry.id}: {error}")
+                message = str(error)
+                # Most vault errors already name the entry, so the id is added only when it is missing.
+                if entry.id not in message:
+                    message = f"entry {entry.id}: {message}"
+                console.info(f"qvault: error: {message}")
         counter = vault.counter
     if problems:
-        console.info(f"qvault: error: {problems} of {len(entries)} entries failed to decrypt")
+        console.info(f"qvault: error: {problems} of {plural.entries(len(entries))} failed to decrypt")
         return 1
-    console.out(f"ok: {len(entries)} entries decrypted and verified, vault counter {counter}")
+    console.out(f"ok: {plural.entries(len(entries))} decrypted and verified, vault counter {counter}")
     return 0

@@ -1,11 +1,15 @@
 """Rendering entries for list and show, with secrets masked unless revealed."""
 
 import datetime
+import unicodedata
 
 from qvault.entries import CRYPTO_SECRET_FIELDS
 from qvault.vault import Entry
 
 MASK = "********"
+# Titles up to this many terminal columns are padded so the summaries line up;
+# a longer title pushes its own summary to the right instead of widening every line.
+TITLE_COLUMN_MAX = 40
 _LABELS = {
     "urls": "URL",
     "tags": "tags",
@@ -34,6 +38,21 @@ def summary(entry: Entry) -> str:
         if metadata.get(key):
             return str(metadata[key])
     return ""
+
+
+def terminal_width(text: str) -> int:
+    """Return the columns text takes in a terminal: East Asian wide and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(character) in ("W", "F") else 1 for character in text)
+
+
+def list_lines(entries: list[Entry]) -> list[str]:
+    """Return one line per entry: short id, type, title and summary, in aligned columns."""
+    title_width = min(max((terminal_width(entry.title) for entry in entries), default=0), TITLE_COLUMN_MAX)
+    lines = []
+    for entry in entries:
+        padding = " " * max(title_width - terminal_width(entry.title), 0)
+        lines.append(f"{entry.id[:8]}  {entry.type:<8}  {entry.title}{padding}  {summary(entry)}".rstrip())
+    return lines
 
 
 def list_document(entry: Entry) -> dict:

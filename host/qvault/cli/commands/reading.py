@@ -31,8 +31,8 @@ def _print_entries(console: Console, args, entries: list[Entry]) -> None:
     if args.json:
         console.json([display.list_document(entry) for entry in entries])
         return
-    for entry in entries:
-        console.out(f"{entry.id[:8]}  {entry.type:<8}  {entry.title}  {display.summary(entry)}".rstrip())
+    for line in display.list_lines(entries):
+        console.out(line)
 
 
 def list_entries(console: Console, args) -> int:

@@ -7,6 +7,7 @@ import json
 import sqlite3
 from typing import TYPE_CHECKING, Callable
 
+from qvault import plural
 from qvault.cli import session
 from qvault.cli.io import Console
 from qvault.sync.client.errors import SyncError
@@ -113,7 +114,7 @@ def clone(console: Console, args) -> int:
     try:
         sync_session.api.logout()
         sync_session.state.close()
-        console.info(f"cloned the vault of {args.email} into {path} ({len(vault.entries())} entries)")
+        console.info(f"cloned the vault of {args.email} into {path} ({plural.entries(len(vault.entries()))})")
         _print_report(console, report, sync_session.api.server_url)
     finally:
         vault.close()

@@ -9,7 +9,7 @@ import argparse
 import pathlib
 from typing import Callable
 
-from qvault import importers
+from qvault import importers, plural
 from qvault.cli import session
 from qvault.cli.commands import admin
 from qvault.cli.io import Console
@@ -99,10 +99,10 @@ def export_entries(console: Console, args) -> int:
     plainfile.write_private(path, data, force=args.force)
 
     omitted = sum(1 for entry in entries if entry.omitted)
-    console.info(f"exported {len(entries)} entries to {path} ({args.format}, plaintext, mode 0600)")
+    console.info(f"exported {plural.entries(len(entries))} to {path} ({args.format}, plaintext, mode 0600)")
     if omitted:
         console.info(
-            f"qvault: note: left out the seed phrases and private keys of {omitted} entr{'y' if omitted == 1 else 'ies'}; "
+            f"qvault: note: left out the seed phrases and private keys of {plural.entries(omitted)}; "
             "pass --include-crypto-secrets to export them too"
         )
     return 0
@@ -124,5 +124,5 @@ def _export_encrypted(console: Console, args, path: pathlib.Path) -> int:
             console.info("calibrating the key derivation for this computer...")
             params = calibrate()
         count = encrypted.write(vault, path, password, params, force=args.force, clock=console.clock)
-    console.info(f"exported {count} entries to {path} (encrypted; restore with 'qvault import qvault {path}')")
+    console.info(f"exported {plural.entries(count)} to {path} (encrypted; restore with 'qvault import qvault {path}')")
     return 0
