@@ -30,7 +30,7 @@ from qvault.errors import (
     VaultExists,
     VaultNotFound,
 )
-from qvault.vault import container, crypto, format, keyslots, migrations
+from qvault.vault import container, crypto, format, keyslots, metadata_cache, migrations
 from qvault.vault.batch import EMPTY_HASH, Batch
 from qvault.vault.kdf import KdfParams, calibrate
 
@@ -71,9 +71,10 @@ class _Keys:
     metadata: bytes
     secret: bytes
     manifest: bytes
+    cache: bytes
 
     def wipe(self) -> None:
-        for key in (self.metadata, self.secret, self.manifest):
+        for key in (self.metadata, self.secret, self.manifest, self.cache):
             crypto.wipe(key)
 
 
@@ -94,6 +95,9 @@ class Vault:
         self._counter = -1
         # SQLite's data_version at the last verified load; None forces a full check.
         self._verified_data_version: int | None = None
+        # Metadata decrypted in earlier sessions, by manifest leaf (metadata_cache.py).
+        self._metadata_cache: dict[bytes, dict] = {}
+        self._cache_misses = 0
 
     # Opening and creating
 
@@ -157,8 +161,19 @@ class Vault:
         return cls(path, connection, header.vault_id, clock)
 
     def close(self) -> None:
+        """Save the metadata cache if this session decrypted many rows, then lock."""
+        if self.unlocked and self._counter >= 0 and self._cache_misses >= metadata_cache.REWRITE_AFTER_MISSES:
+            self._save_metadata_cache()
         self.lock()
         self._db.close()
+
+    def _save_metadata_cache(self) -> None:
+        keys = self._require_keys()
+        cached = {
+            self._rows[entry_id][2].to_bytes(limits.KEY_BYTES, "big"): entry.metadata
+            for entry_id, entry in self._entries.items()
+        }
+        metadata_cache.save(self.path, keys.cache, self.vault_id, cached)
 
     def __enter__(self) -> "Vault":
         return self
@@ -261,12 +276,16 @@ class Vault:
         self.lock()
         self._vault_key = vault_key
         self._keys = _derive_keys(vault_key, self.vault_id)
+        self._metadata_cache = metadata_cache.load(self.path, self._keys.cache, self.vault_id)
+        self._cache_misses = 0
         try:
             with self._read_transaction():
                 self._load_all()
         except BaseException:
             self.lock()
             raise
+        # Rows loaded later by refresh are new, so the cache could not serve them.
+        self._metadata_cache = {}
 
     def _require_vault_key(self) -> bytes:
         if self._keys is None:
@@ -289,6 +308,8 @@ class Vault:
         self._accumulator = 0
         self._counter = -1
         self._verified_data_version = None
+        self._metadata_cache = {}
+        self._cache_misses = 0
 
     # Reading
 
@@ -581,6 +602,8 @@ class Vault:
         decrypt, decode = crypto.AeadOpener(keys.metadata), format.decode_plaintext
         canonical_id, metadata_part = format.CANONICAL_UUID.fullmatch, format.PART_METADATA
         hash_bytes, nonce_bytes = limits.KEY_BYTES, limits.XCHACHA_NONCE_BYTES
+        cached_metadata = self._metadata_cache.get
+        misses = 0
         # Each entry allocates a few dicts, which would run the cyclic garbage collector
         # over the growing cache again and again (a third of the unlock time at 100k
         # entries). Nothing here creates reference cycles.
@@ -613,7 +636,8 @@ class Vault:
 
                 # format.leaf_input_raw, inlined.
                 leaf_input = leaf_prefix + id_bytes + leaf_fields(revision, updated_at, deleted)
-                leaf = int.from_bytes(leaf_mac(leaf_input + sha256(meta_nonce + meta_ct).digest() + secret_hash), "big")
+                leaf_bytes = leaf_mac(leaf_input + sha256(meta_nonce + meta_ct).digest() + secret_hash)
+                leaf = int.from_bytes(leaf_bytes, "big")
                 previous = states.get(entry_id)
                 if previous is not None:
                     accumulator ^= previous[2]
@@ -623,15 +647,21 @@ class Vault:
                     entries.pop(entry_id, None)
                     continue
 
-                # format.entry_associated_data_raw, inlined.
-                associated = ad_prefix + id_bytes + ad_fields(revision, metadata_part)
-                try:
-                    metadata = decode(decrypt(meta_nonce, meta_ct, associated, "metadata"), "metadata")
-                except (IntegrityError, CorruptVault) as error:
-                    raise type(error)(f"entry {entry_id} {error}") from None
+                # An equal leaf means an identical metadata ciphertext, so its cached
+                # plaintext is this row's: see metadata_cache.py.
+                metadata = cached_metadata(leaf_bytes)
+                if metadata is None:
+                    # format.entry_associated_data_raw, inlined.
+                    associated = ad_prefix + id_bytes + ad_fields(revision, metadata_part)
+                    try:
+                        metadata = decode(decrypt(meta_nonce, meta_ct, associated, "metadata"), "metadata")
+                    except (IntegrityError, CorruptVault) as error:
+                        raise type(error)(f"entry {entry_id} {error}") from None
+                    misses += 1
                 entries[entry_id] = Entry(entry_id, revision, updated_at, metadata)
         finally:
             decrypt.wipe()
+            self._cache_misses += misses
             if collect_garbage:
                 gc.enable()
         return accumulator
@@ -673,6 +703,7 @@ def _derive_keys(vault_key: bytes, vault_id: bytes) -> _Keys:
         metadata=crypto.hkdf_sha256(vault_key, vault_id, format.LABEL_METADATA_KEY),
         secret=crypto.hkdf_sha256(vault_key, vault_id, format.LABEL_SECRET_KEY),
         manifest=crypto.hkdf_sha256(vault_key, vault_id, format.LABEL_MANIFEST_KEY),
+        cache=metadata_cache.derive_key(vault_key, vault_id),
     )
 
 
