@@ -323,8 +323,11 @@ class Vault:
         self.refresh()
         return list(self._entries.values())
 
-    def entry(self, entry_id: str) -> Entry:
-        self.refresh()
+    def entry(self, entry_id: str, *, refresh: bool = True) -> Entry:
+        """Return one live entry; refresh=False skips picking up other commits first,
+        for a caller that has just called refresh()."""
+        if refresh:
+            self.refresh()
         try:
             return self._entries[entry_id]
         except KeyError:

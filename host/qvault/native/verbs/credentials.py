@@ -18,7 +18,8 @@ _NEVER_SENT_TYPES = ("wallet", "key")
 
 
 def login_entry(vault, entry_id: str):
-    entry = vault.entry(entry_id)
+    # Session.vault() refreshed the vault for this request already.
+    entry = vault.entry(entry_id, refresh=False)
     if entry.type in _NEVER_SENT_TYPES:
         raise RequestError(ErrorCode.FORBIDDEN, f"entry {entry_id} is a {entry.type}; its secrets never leave the desktop")
     if entry.type not in _FILLABLE_TYPES:
