@@ -57,8 +57,9 @@ REASONS = {
         "`qvault get` took {ratio:.1f} times as long as `pass show` ({without_kdf}). "
         "Each `qvault get` is a new Python process, and starting Python and importing the CLI's modules "
         "alone took {start_ms:.0f} ms. It then derives the key with Argon2id ({kdf_ms:.0f} ms here), "
-        "verifies the manifest MAC over every row and decrypts the metadata of all {entries:,} entries before "
-        "it looks the title up, because titles and URLs are encrypted in the vault. `pass show` starts a shell "
+        "recomputes the manifest leaf of all {entries:,} rows and takes their metadata from its encrypted "
+        "metadata cache (decrypting it instead on a device's first unlock) before it looks the title up, because "
+        "titles and URLs are encrypted in the vault. `pass show` starts a shell "
         "script and one gpg process, and gpg asks the running gpg-agent, which already holds the private key, "
         "for one RSA decryption: no key derivation, and no other entry is read. For repeated use Qvault's "
         "answer is the native host, which stays unlocked (the browser rows)."
@@ -67,7 +68,7 @@ REASONS = {
         "Listing {entries:,} entries took {ratio:.1f} times as long with `qvault list` as with `pass ls` "
         "({without_kdf}). `pass ls` runs `tree` over the store: the entry names are "
         "plain file names, so it decrypts nothing and needs no key. `qvault list` starts Python "
-        "({start_ms:.0f} ms), derives the key, and verifies and decrypts every entry's metadata, because "
+        "({start_ms:.0f} ms), derives the key, and verifies every row against the manifest, because "
         "Qvault encrypts titles, usernames and URLs that pass leaves readable in the file system."
     ),
     ("cli_fetch", "keepassxc"): (
