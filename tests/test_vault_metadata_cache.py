@@ -1,4 +1,4 @@
-"""The metadata cache: used only for rows whose verified leaf it knows, ignored when invalid."""
+"""The metadata cache: used only for rows whose verified leaf it contains, ignored when invalid."""
 
 import pathlib
 import stat
@@ -110,7 +110,7 @@ def test_garbage_cache_ignored(vault_path):
 
 
 def test_tampered_row_still_detected(vault_path):
-    # The cache knows this row's old leaf; a modified row gets a new leaf, so the
+    # The cache contains this row's old leaf. A modified row gets a new leaf, so the
     # accumulator check at unlock fails as it does without a cache.
     execute(vault_path, "UPDATE entries SET updated_at = updated_at + 1 WHERE id = ?", ("00000000-0000-4000-8000-000000000009",))
     vault = Vault.open(vault_path)

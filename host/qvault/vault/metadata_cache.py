@@ -92,7 +92,7 @@ def load(vault_path: pathlib.Path, key: bytes, vault_id: bytes) -> dict[bytes, d
 
 
 def save(vault_path: pathlib.Path, key: bytes, vault_id: bytes, entries: dict[bytes, dict]) -> None:
-    """Write the cache atomically; a failure is logged, never raised."""
+    """Write the cache atomically; a file system error is logged, never raised."""
     path = cache_path(vault_path)
     document = {leaf.hex(): metadata for leaf, metadata in entries.items()}
     plaintext = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
