@@ -1,8 +1,9 @@
 """The vault file: one SQLite database holding key slots, entries and the manifest.
 
-A Vault is opened locked; unlocking derives the vault key, checks the manifest MAC
-over every row and decrypts the metadata of every entry (secrets stay encrypted
-until get_secret asks for one entry). Writes run in a `BEGIN IMMEDIATE`
+A Vault is opened locked. Unlocking derives the vault key, checks the manifest MAC
+over every row and decrypts the metadata of every entry, or takes it from the
+per-device metadata cache for rows whose leaf the cache contains. Secrets stay
+encrypted until get_secret requests one entry. Writes run in a `BEGIN IMMEDIATE`
 transaction that checks the expected revision, so two processes editing the same
 vault never lose an update, and a crash leaves either the old or the new state.
 docs/vault-format.md specifies the file.
