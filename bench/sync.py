@@ -1,9 +1,9 @@
 """Benchmark the sync server: pull and push under 50 concurrent clients, SQLite and PostgreSQL.
 
 Usage:
-    /tmp/qv-venv/bin/python bench/sync.py                # 50 clients, 10 s per run
-    /tmp/qv-venv/bin/python bench/sync.py --record       # also write docs/benchmarks.md
-    /tmp/qv-venv/bin/python bench/sync.py --tiny --json  # seconds; used by a smoke test
+    .venv/bin/python bench/sync.py                # 50 clients, 10 s per run
+    .venv/bin/python bench/sync.py --record       # also write docs/benchmarks.md
+    .venv/bin/python bench/sync.py --tiny --json  # seconds; used by a smoke test
 
 Each backend gets its own `qvault serve` process (one uvicorn worker) on 127.0.0.1.
 Every client has its own account holding SEED_ROWS entries, so pushes never
@@ -221,7 +221,7 @@ def render(results: list[dict], pgbench: float | None, notes: list[str], clients
 
 def record(table: str) -> None:
     """Replace (or append) this benchmark's section of docs/benchmarks.md, leaving the others as they are."""
-    command = "/tmp/qv-venv/bin/python bench/sync.py --record"
+    command = ".venv/bin/python bench/sync.py --record"
     section = f"{SECTION_TITLE}\n\nMeasured by `{command}`.\n\n{table}\n"
     text = BENCHMARKS_DOC.read_text() if BENCHMARKS_DOC.exists() else "# Benchmarks\n"
     pattern = re.compile(rf"^{re.escape(SECTION_TITLE)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)

@@ -1,9 +1,9 @@
 """Benchmark the vault core: unlock, fetch one secret, save one edit, file size, memory.
 
 Usage:
-    /tmp/qv-venv/bin/python bench/vault.py                       # 1k, 10k and 100k entries
-    /tmp/qv-venv/bin/python bench/vault.py --sizes 1000,10000
-    /tmp/qv-venv/bin/python bench/vault.py --tiny                # seconds; used by a smoke test
+    .venv/bin/python bench/vault.py                       # 1k, 10k and 100k entries
+    .venv/bin/python bench/vault.py --sizes 1000,10000
+    .venv/bin/python bench/vault.py --tiny                # seconds; used by a smoke test
 
 Every vault uses the KDF floor (Argon2id m=64 MiB, t=3, p=4), so the KDF column is
 the cheapest unlock a vault allows; calibrated vaults spend about 0.5-1 s there.

@@ -326,3 +326,16 @@ def test_login_failures_purge_old(storage):
     storage.record_login_failure("ip:192.0.2.2", 500.0, policy)
     assert storage.purge_login_failures(before=200.0) == 1
     assert list(storage.login_failures(["ip:192.0.2.1", "ip:192.0.2.2"])) == ["ip:192.0.2.2"]
+
+
+def test_sqlite_files_private(tmp_path):
+    import stat
+
+    path = tmp_path / "sync.db"
+    sqlite = open_storage(f"sqlite:///{path}")
+    try:
+        sqlite.migrate()
+    finally:
+        sqlite.close()
+    for file in tmp_path.iterdir():
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600, file.name

@@ -4,7 +4,7 @@ This is how the committed files were made. Tests never run it: they read the
 committed files, so a change to the format that cannot read them fails. Run it
 again only when a new format version needs new vectors, and keep the old ones:
 
-    /tmp/qv-venv/bin/python tests/vectors/make_vectors.py [--force]
+    .venv/bin/python tests/vectors/make_vectors.py [--force]
 
 Nonces, salts, the vault id and the vault key are random, so each run writes
 different files; the JSON records what the test compares.

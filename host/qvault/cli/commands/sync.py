@@ -54,7 +54,7 @@ def _print_report(console: Console, report: SyncReport, server_url: str) -> None
         console.out(f"notice: {notice}")
     console.out(
         f"synced with {server_url}: {report.pulled} pulled, {report.pushed} pushed, "
-        f"{report.conflicts} conflicts, server revision {report.server_revision}"
+        f"{plural.counted(report.conflicts, 'conflict')}, server revision {report.server_revision}"
     )
 
 

@@ -74,7 +74,7 @@ def check_server_url(url: str) -> str:
     if parsed.query or parsed.fragment or parsed.username or parsed.password:
         raise SyncError(f"server URL {url!r} must not contain a query, fragment or credentials")
     if parsed.scheme == "http" and not _is_loopback(parsed.hostname):
-        raise SyncError(f"server URL {url!r} uses plain HTTP; use https:// (plain HTTP is accepted only for 127.0.0.1)")
+        raise SyncError(f"server URL {url!r} uses plain HTTP; use https:// (plain HTTP is accepted only for localhost, 127.0.0.1 and ::1)")
     return url.rstrip("/")
 
 
@@ -355,7 +355,7 @@ def _server_error(response: httpx.Response, content: bytes, what: str) -> Server
     elif status == 429:
         retry = response.headers.get("retry-after", "")
         wait = f"; retry in {retry} seconds" if retry.isdigit() else "; retry later"
-        text = f"{what}: too many attempts ({detail}){wait}"
+        text = f"{what}: the server limits attempts ({detail}){wait}"
     else:
         text = f"{what}: the sync server rejected the request: {detail}"
     return ServerError(text, status, code, document if isinstance(document, dict) else {})

@@ -109,10 +109,14 @@ class SyncSession:
             log.info("sync server %s has this vault's current password slot; pinning its KDF settings", self.api.server_url)
             self.state.pin_kdf(self.vault, local_slot.params, local_slot.salt)
         elif server_settings != pinned:
-            log.warning("sync server %s changed the pinned KDF settings", self.api.server_url)
+            log.warning("sync server %s returned KDF settings or a salt other than the pinned ones", self.api.server_url)
+            if unverified.kdf == self.state.kdf:
+                # A password change keeps the cost but draws a new salt: the usual case.
+                changed = "a different Argon2id salt than the one pinned at setup (same cost)"
+            else:
+                changed = f"different KDF settings ({_describe(unverified.kdf)}) than were pinned at setup ({_describe(self.state.kdf)})"
             raise ServerIntegrityError(
-                f"the sync server now returns different KDF settings ({_describe(unverified.kdf)}) than were pinned at "
-                f"setup ({_describe(self.state.kdf)}); refusing to log in. If the master password was changed on "
+                f"the sync server now returns {changed}; refusing to log in. If the master password was changed on "
                 "another device, run 'qvault passwd' here and enter that password as the new one"
             )
         return local_slot

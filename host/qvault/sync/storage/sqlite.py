@@ -7,6 +7,7 @@ processes may share the file on one machine, not over a network filesystem.
 """
 
 import contextlib
+import os
 import sqlite3
 import threading
 from typing import Iterator
@@ -43,6 +44,9 @@ class SqliteStorage(SqlStorage):
         if self._closed:
             raise SyncStorageError(f"SQLite storage {self.path} is closed")
         try:
+            # The database holds auth-key hashes, token hashes and the server secret:
+            # create it private. SQLite gives its -wal and -shm files the same mode.
+            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
             # isolation_level=None: transactions are only the ones started explicitly below.
             connection = sqlite3.connect(
                 self.path, isolation_level=None, check_same_thread=False, timeout=self._busy_timeout_ms / 1000
@@ -53,6 +57,8 @@ class SqliteStorage(SqlStorage):
             # otherwise see the lost revision as a rollback.
             connection.execute("PRAGMA synchronous = FULL")
             connection.execute("PRAGMA foreign_keys = ON")
+        except OSError as error:
+            raise SyncStorageError(f"cannot open SQLite storage {self.path}: {error.strerror}") from error
         except sqlite3.Error as error:
             raise SyncStorageError(f"cannot open SQLite storage {self.path}: {error}") from error
         with self._lock:
