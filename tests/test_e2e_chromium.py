@@ -363,6 +363,16 @@ def test_cross_origin_action_needs_confirmation(qvault_browser):
     assert field_values(page, "username", "password") == {"username": "alice", "password": SITE_PASSWORD}
 
 
+def test_cross_origin_button_action_warned(qvault_browser):
+    # The form's own action is this site, but its submit button posts elsewhere.
+    page = qvault_browser.open("a.example", "/cross-button-action")
+    popup = open_unlocked_popup(qvault_browser, page)
+    popup.click("[data-testid=entry]")
+    wait_error(popup, "CROSS_ORIGIN_ACTION")
+    assert f"http://b.example:{qvault_browser.server.port}" in popup_message(popup)
+    assert field_values(page, "username", "password") == {"username": "", "password": ""}
+
+
 def test_cross_origin_confirmation_names_origin(qvault_browser):
     page = qvault_browser.open("a.example", "/cross-action")
     popup = open_unlocked_popup(qvault_browser, page)

@@ -181,18 +181,41 @@
     return { inputs, described: inputs.map((input) => describeInput(input, formIds)) };
   }
 
-  /** Return the origin a form posts to, or null outside a form or for an unparsable action. */
+  /** Return the origin of url resolved against baseUrl, or null when it does not parse. */
+  function originOf(url, baseUrl) {
+    try {
+      return new URL(url || baseUrl, baseUrl).origin;
+    } catch (unusedError) {
+      return null;
+    }
+  }
+
+  /**
+   * Return the origin a form posts to, or null outside a form or for an unparsable
+   * action. A submit button's formaction overrides the form's action when that
+   * button is used, so the first such target on another origin than the page is
+   * returned in preference: filling must not be allowed just because the form's own
+   * action looks safe.
+   */
   function formActionOrigin(input, baseUrl) {
     const form = input && input.form;
     if (!form) {
       return null;
     }
-    try {
-      // form.action is already resolved against the document; an absent action means the page itself.
-      return new URL(form.action || baseUrl, baseUrl).origin;
-    } catch (unusedError) {
-      return null;
+    // form.action is already resolved against the document; an absent action means the page itself.
+    const formOrigin = originOf(form.action, baseUrl);
+    const pageOrigin = originOf(baseUrl, baseUrl);
+    const controls = Array.from(form.elements || []);
+    for (const control of controls) {
+      const submits = control.type === "submit" || control.type === "image";
+      if (submits && control.hasAttribute && control.hasAttribute("formaction")) {
+        const buttonOrigin = originOf(control.formAction, baseUrl);
+        if (buttonOrigin !== null && buttonOrigin !== "null" && buttonOrigin !== pageOrigin) {
+          return buttonOrigin;
+        }
+      }
     }
+    return formOrigin;
   }
 
   const api = { classifyField, isUsable, chooseLoginFields, formKind, newPasswordFields, actionAllowed, describeInput, describePage, formActionOrigin };

@@ -48,6 +48,13 @@ PAGES = {
   <button id="submit" type="submit">Sign in</button>
 </form>
 """,
+    "/cross-button-action": """
+<form id="login" action="/submit" method="post">
+  <input id="username" name="username" autocomplete="username">
+  <input id="password" name="password" type="password">
+  <button id="submit" type="submit" formaction="http://b.example:{port}/submit">Sign in</button>
+</form>
+""",
     "/framed": """
 <p>The login form below comes from another site.</p>
 <iframe id="frame" src="http://b.example:{port}/login" width="400" height="200"></iframe>

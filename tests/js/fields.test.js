@@ -2,7 +2,7 @@
 
 const test = require("node:test");
 const assert = require("node:assert/strict");
-const { classifyField, isUsable, chooseLoginFields, formKind, newPasswordFields, actionAllowed } = require("../../extension/lib/fields.js");
+const { classifyField, isUsable, chooseLoginFields, formKind, newPasswordFields, actionAllowed, formActionOrigin } = require("../../extension/lib/fields.js");
 
 function field(overrides) {
   return { type: "text", autocomplete: "", name: "", id: "", placeholder: "", ariaLabel: "", role: "",
@@ -123,4 +123,29 @@ test("actionAllowed same origin or confirmed", () => {
   assert.equal(actionAllowed("https://a.example", "https://b.example", "https://c.example"), false);
   assert.equal(actionAllowed("https://a.example", "https://b.example", "https://b.example"), true);
   assert.equal(actionAllowed("https://a.example", "http://a.example", undefined), false);
+});
+
+function fakeForm(action, controls) {
+  return {
+    action,
+    elements: controls.map(([type, formaction]) => ({
+      type,
+      formAction: formaction || action,
+      hasAttribute: (name) => name === "formaction" && formaction !== undefined,
+    })),
+  };
+}
+
+test("formActionOrigin prefers a cross-origin button target", () => {
+  const page = "https://a.example/login";
+  const form = fakeForm("https://a.example/submit", [["text"], ["submit", "https://b.example/steal"]]);
+  assert.equal(formActionOrigin({ form }, page), "https://b.example");
+});
+
+test("formActionOrigin same-origin targets", () => {
+  const page = "https://a.example/login";
+  assert.equal(formActionOrigin({ form: fakeForm("https://a.example/submit", [["submit"]]) }, page), "https://a.example");
+  assert.equal(formActionOrigin({ form: fakeForm("https://a.example/s", [["submit", "/other"]]) }, page), "https://a.example");
+  assert.equal(formActionOrigin({ form: fakeForm("https://c.example/s", [["submit"]]) }, page), "https://c.example");
+  assert.equal(formActionOrigin({ form: null }, page), null);
 });
