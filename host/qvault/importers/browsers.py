@@ -12,7 +12,7 @@ import pathlib
 import urllib.parse
 
 from qvault.importers import csvread
-from qvault.importers.records import Draft, ParsedSource, ReadOptions
+from qvault.importers.records import ParsedSource, ReadOptions
 
 CHROME_COLUMNS = {"name", "url", "username", "password"}
 FIREFOX_COLUMNS = {"url", "username", "password", "httprealm", "formactionorigin", "guid"}
@@ -24,13 +24,7 @@ def read_chrome(path: pathlib.Path, options: ReadOptions) -> ParsedSource:
     for row in csvread.open_source(path, options.encoding, parsed, CHROME_COLUMNS, "Chrome"):
 
         def build(row=row):
-            draft = Draft("login", row.location)
-            draft.set("title", row.get("name"))
-            draft.add_url(row.get("url"))
-            draft.set("username", row.get("username"))
-            draft.set("password", row.get("password"))
-            draft.set("notes", row.get("note"))
-            return draft.record()
+            return csvread.login_draft(row, title="name", notes="note").record()
 
         parsed.add(row.location, build)
     return parsed
@@ -47,11 +41,8 @@ def read_firefox(path: pathlib.Path, options: ReadOptions) -> ParsedSource:
     for row in csvread.open_source(path, options.encoding, parsed, FIREFOX_COLUMNS, "Firefox"):
 
         def build(row=row):
-            draft = Draft("login", row.location)
+            draft = csvread.login_draft(row)
             url = row.get("url").strip()
-            draft.add_url(url)
-            draft.set("username", row.get("username"))
-            draft.set("password", row.get("password"))
             draft.add_field("HTTP realm", row.get("httprealm"))
             action = row.get("formactionorigin").strip()
             # Most rows repeat the page's own origin here; only a different one is worth keeping.
@@ -68,14 +59,7 @@ def read_safari(path: pathlib.Path, options: ReadOptions) -> ParsedSource:
     for row in csvread.open_source(path, options.encoding, parsed, SAFARI_COLUMNS, "Safari"):
 
         def build(row=row):
-            draft = Draft("login", row.location)
-            draft.set("title", row.get("title"))
-            draft.add_url(row.get("url"))
-            draft.set("username", row.get("username"))
-            draft.set("password", row.get("password"))
-            draft.set("notes", row.get("notes"))
-            draft.set_totp(row.get("otpauth"))
-            return draft.record()
+            return csvread.login_draft(row, title="title", notes="notes", totp="otpauth").record()
 
         parsed.add(row.location, build)
     return parsed

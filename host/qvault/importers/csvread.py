@@ -13,7 +13,7 @@ import logging
 import pathlib
 from typing import Iterator
 
-from qvault.importers.records import ParsedSource, Problem, SourceError
+from qvault.importers.records import Draft, ParsedSource, Problem, SourceError
 
 log = logging.getLogger(__name__)
 
@@ -194,3 +194,22 @@ def open_source(path: pathlib.Path, encoding: str | None, parsed: ParsedSource, 
     header, records = rows(text, path, parsed.problems)
     require(header, required, path, format_name)
     return records
+
+
+def login_draft(row: CsvRow, *, title: str | None = None, notes: str | None = None, totp: str | None = None) -> Draft:
+    """Start a login from the url, username and password columns most exports share.
+
+    title, notes and totp name the columns that hold those values in this format,
+    or None where the format has no such column.
+    """
+    draft = Draft("login", row.location)
+    if title is not None:
+        draft.set("title", row.get(title))
+    draft.add_url(row.get("url"))
+    draft.set("username", row.get("username"))
+    draft.set("password", row.get("password"))
+    if notes is not None:
+        draft.set("notes", row.get(notes))
+    if totp is not None:
+        draft.set_totp(row.get(totp))
+    return draft

@@ -9,7 +9,7 @@ TOTP contains an otpauth:// URI. Icon and times are dropped.
 import pathlib
 
 from qvault.importers import csvread
-from qvault.importers.records import Draft, ParsedSource, ReadOptions
+from qvault.importers.records import ParsedSource, ReadOptions
 
 COLUMNS = {"group", "title", "username", "password", "url", "notes"}
 
@@ -25,13 +25,7 @@ def read(path: pathlib.Path, options: ReadOptions) -> ParsedSource:
     for row in csvread.open_source(path, options.encoding, parsed, COLUMNS, "KeePassXC"):
 
         def build(row=row):
-            draft = Draft("login", row.location)
-            draft.set("title", row.get("title"))
-            draft.add_url(row.get("url"))
-            draft.set("username", row.get("username"))
-            draft.set("password", row.get("password"))
-            draft.set("notes", row.get("notes"))
-            draft.set_totp(row.get("totp"))
+            draft = csvread.login_draft(row, title="title", notes="notes", totp="totp")
             draft.add_tag(group_tag(row.get("group")))
             return draft.record()
 

@@ -8,7 +8,7 @@ import pathlib
 import re
 
 from qvault.importers import csvread
-from qvault.importers.records import Draft, ParsedSource, ReadOptions
+from qvault.importers.records import ParsedSource, ReadOptions
 
 COLUMNS = {"title", "url", "username", "password", "otpauth", "archived", "tags", "notes"}
 ARCHIVED_TAG = "archived"
@@ -19,13 +19,7 @@ def read(path: pathlib.Path, options: ReadOptions) -> ParsedSource:
     for row in csvread.open_source(path, options.encoding, parsed, COLUMNS, "1Password"):
 
         def build(row=row):
-            draft = Draft("login", row.location)
-            draft.set("title", row.get("title"))
-            draft.add_url(row.get("url"))
-            draft.set("username", row.get("username"))
-            draft.set("password", row.get("password"))
-            draft.set_totp(row.get("otpauth"))
-            draft.set("notes", row.get("notes"))
+            draft = csvread.login_draft(row, title="title", notes="notes", totp="otpauth")
             for tag in re.split(r"[,;]", row.get("tags")):
                 draft.add_tag(tag)
             if row.get("archived").strip().lower() == "true":
