@@ -184,7 +184,12 @@ def run_size(folder: pathlib.Path, size: int, tiny: bool) -> dict:
     started = time.perf_counter()
     ids = make_vault(path, size)
     generation = time.perf_counter() - started
-    runs = 2 if tiny else (7 if size <= 10_000 else 5)
+    if tiny:
+        runs = 2
+    elif size <= 10_000:
+        runs = 7
+    else:
+        runs = 5
     result = {"size": size, "generation_seconds": generation, "file_mib": path.stat().st_size / 2**20}
     result.update(measure_unlocks(path, ids, runs, cold=True))
     # The last cold run's close wrote the metadata cache that the warm runs use.

@@ -1,6 +1,6 @@
 /**
  * Clearing what Qvault copied: 45 s after a copy, the clipboard is emptied, but
- * only while it still holds that value, so text the person copied since is kept.
+ * only while it still contains that value, so text the person copied since is kept.
  * The value itself is not kept meanwhile: only a salted SHA-256 digest of it.
  *
  * Chromium's service worker has no clipboard, so an offscreen document
@@ -29,7 +29,7 @@
   }
 
   /**
-   * Empty the clipboard when it still holds the value whose digest is given.
+   * Empty the clipboard when it still contains the value whose digest is given.
    * readText and clear are async functions of the clipboard in use. Returns
    * "cleared", "changed" (something else is there now: kept) or "unreadable".
    */

@@ -1,6 +1,6 @@
 /**
  * Background side of filling: reads the tab and its frames from the browser's own
- * records, picks the frame to fill, asks the host for the login and injects the
+ * records, picks the frame to fill, requests the login from the host and injects the
  * fill for one user gesture. Credentials pass through on their way into the page
  * and are never stored.
  */

@@ -1,7 +1,7 @@
 """Background sync of the host's vault with its server, while the vault is unlocked.
 
 Runs only for a vault with a sync state file (VAULT.sync). One thread per unlock:
-it syncs at once (a pull, so the popup sees other devices' entries), after each
+it syncs at once (a pull, so the popup shows other devices' entries), after each
 save_login, and every interval. It opens its own Vault object on the same file,
 unlocked with a copy of the vault key, so it never shares the request thread's
 Vault or SQLite connection and never takes the session lock: the request thread

@@ -17,7 +17,7 @@ from qvault import limits
 from qvault.errors import CorruptVault, IntegrityError, StorageError, UnsupportedFormat, VaultError
 from qvault.vault import format
 
-# What an SQLite call raises on a damaged file. The sqlite3 module raises
+# Exceptions an SQLite call raises on a damaged file. The sqlite3 module raises
 # UnicodeDecodeError when SQLite's own error message is not valid UTF-8.
 SQLITE_ERRORS = (sqlite3.Error, UnicodeDecodeError)
 
@@ -65,7 +65,7 @@ CREATE TABLE manifest (
 
 @dataclasses.dataclass(frozen=True)
 class Header:
-    """What a locked vault reveals: versions and the vault id."""
+    """Header of a locked vault: its versions and the vault id, all that is readable without a key."""
 
     schema_version: int
     format_version: int

@@ -400,6 +400,7 @@ class Vault:
         data_version = self._db.execute("PRAGMA data_version").fetchone()[0]
         if data_version == self._verified_data_version:
             return False
+
         counter, accumulator = self._read_manifest()
         if counter == self._counter and accumulator == self._accumulator:
             self._verified_data_version = data_version
@@ -414,6 +415,7 @@ class Vault:
                 f"{self.path}: the vault changed without its counter moving past {counter}; "
                 "the file was replaced by a copy with a different history"
             )
+
         rows = self._query(f"SELECT {_ROW_COLUMNS} FROM entries WHERE seq > ?", (self._counter,))
         self._accumulator = self._apply_rows(rows, self._accumulator)
         if self._accumulator != accumulator:

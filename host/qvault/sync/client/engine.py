@@ -34,7 +34,7 @@ PUSH_BATCH_BYTES = 5 * 1024 * 1024
 
 @dataclasses.dataclass
 class SyncReport:
-    """What one sync did; notices are shown to the user."""
+    """Summary of one sync. Its notices are shown to the user."""
 
     pulled: int = 0
     pushed: int = 0

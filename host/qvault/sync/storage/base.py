@@ -138,7 +138,7 @@ class LoginFailures:
 
 
 class Storage(Protocol):
-    """What the sync server needs from a database. Implementations are thread-safe."""
+    """Database operations the sync server needs. Implementations are thread-safe."""
 
     def migrate(self, target: int | None = None) -> list[int]:
         """Apply pending migrations up to target (default: all); return the versions applied."""
@@ -153,7 +153,7 @@ class Storage(Protocol):
         ...
 
     def server_secret(self) -> bytes:
-        """Return the 32-byte secret behind prelogin's fake answers, creating it once."""
+        """Return the 32-byte secret behind prelogin's fake replies for unknown emails, creating it once."""
         ...
 
     def create_account(self, account: NewAccount, now: int) -> str:

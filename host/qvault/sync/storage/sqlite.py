@@ -44,7 +44,7 @@ class SqliteStorage(SqlStorage):
         if self._closed:
             raise SyncStorageError(f"SQLite storage {self.path} is closed")
         try:
-            # The database holds auth-key hashes, token hashes and the server secret:
+            # The database contains auth-key hashes, token hashes and the server secret:
             # create it private. SQLite gives its -wal and -shm files the same mode.
             os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
             # isolation_level=None: transactions are only the ones started explicitly below.
